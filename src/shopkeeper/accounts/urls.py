@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password_set"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/api-keys/new/", views.apikey_create, name="apikey_create"),
+    path("profile/api-keys/<int:pk>/revoke/", views.apikey_revoke, name="apikey_revoke"),
+    path("settings/users/", views.users_list, name="users"),
+    path("settings/users/invite/", views.user_invite, name="user_invite"),
+    path("settings/users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("settings/users/<int:pk>/reinvite/", views.user_reinvite, name="user_reinvite"),
+]

@@ -1,0 +1,119 @@
+"""Recording changes and events: the one helper every service calls after it writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import ActorType, Change, Event, EventDelivery
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change and through what: a user in the UI, an API key, a rule, the system."""
+
+    type: str
+    id: int | None = None
+    label: str = ""
+    source: str = ""
+
+    @classmethod
+    def system(cls, source: str = "system") -> Actor:
+        return cls(type=ActorType.SYSTEM, label="system", source=source)
+
+    @classmethod
+    def for_user(cls, user: Any, source: str = "ui") -> Actor:
+        return cls(type=ActorType.USER, id=user.pk, label=user.get_username(), source=source)
+
+    @classmethod
+    def for_api_key(cls, api_key: Any, source: str = "api") -> Actor:
+        return cls(type=ActorType.API_KEY, id=api_key.pk, label=api_key.name, source=source)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "id": self.id, "label": self.label}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Field values as the change log stores them: plain JSON, money as strings."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def apply_changes(instance: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set `values` on `instance`; return `{field: [old, new]}` for those that really changed."""
+    changed: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(instance, field)
+        if old != new:
+            setattr(instance, field, new)
+            changed[field] = [to_jsonable(old), to_jsonable(new)]
+    return changed
+
+
+def record_change(
+    *,
+    entity: str,
+    entity_id: int,
+    action: str,
+    actor: Actor,
+    changes: dict[str, Any] | None = None,
+    event: str | None = None,
+    payload: dict[str, Any] | None = None,
+    related: dict[str, Any] | None = None,
+) -> Change:
+    """Write the change-log row and (optionally) the domain event, inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_change() must run inside the service's transaction.atomic block")
+    now = timezone.now()
+    change = Change.objects.create(
+        at=now,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        changes=to_jsonable(changes or {}),
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label[:150],
+        source=actor.source,
+        related=to_jsonable(related or {}),
+    )
+    if event:
+        emit_event(name=event, entity=entity, entity_id=entity_id, payload=payload or {}, change=change)
+    return change
+
+
+def emit_event(
+    *, name: str, entity: str, entity_id: int, payload: dict[str, Any], change: Change | None = None
+) -> Event:
+    from .events import consumers_for
+
+    now = timezone.now()
+    event = Event.objects.create(
+        at=now,
+        name=name,
+        entity=entity,
+        entity_id=entity_id,
+        payload=to_jsonable(payload),
+        change=change,
+    )
+    EventDelivery.objects.bulk_create(
+        [EventDelivery(event=event, consumer=c, next_attempt_at=now) for c in consumers_for(name)]
+    )
+    return event

@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Shopkeeper with the production ASGI server (granian), static files included."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+        parser.add_argument("--with-worker", action="store_true", help="also run the background worker")
+        parser.add_argument("--access-log", action="store_true")
+
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int,
+        with_worker: bool,
+        access_log: bool,
+        **options,
+    ):
+        serve(host=host, port=port, workers=workers, with_worker=with_worker, access_log=access_log)
+
+
+def serve(
+    *, host: str, port: int, workers: int = 1, with_worker: bool = False, access_log: bool = False
+) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    if with_worker:
+        from shopkeeper.core.worker import start_in_background
+
+        start_in_background()
+    Granian(
+        "shopkeeper.asgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        log_access=access_log,
+        static_path_route=[settings.STATIC_URL.rstrip("/")],
+        static_path_mount=[settings.STATIC_ROOT],
+    ).serve()

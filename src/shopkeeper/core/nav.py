@@ -1,0 +1,45 @@
+"""The navigation: each app adds its sections when it is installed (no placeholder pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str
+    order: int
+    permission: str | None = None  # shown only to users who have it
+    group: str = "main"  # "main" (left) or "settings"
+
+
+_sections: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    _sections[section.key] = section
+
+
+def sections_for(user, group: str | None = None) -> list[dict]:
+    items = []
+    for s in sorted(_sections.values(), key=lambda s: s.order):
+        if group and s.group != group:
+            continue
+        if s.permission and not user.has_perm(s.permission):
+            continue
+        items.append(
+            {
+                "key": s.key,
+                "label": s.label,
+                "url": reverse(s.url_name),
+                "icon": s.icon,
+                "group": s.group,
+            }
+        )
+    return items

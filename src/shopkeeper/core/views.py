@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from .nav import sections_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The first section the user may open (orders, once they exist)."""
+    sections = sections_for(request.user)
+    return redirect(sections[0]["url"] if sections else reverse("accounts:profile"))
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    try:
+        connection.ensure_connection()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        return JsonResponse(
+            {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, status=503
+        )
+    if pending:
+        return JsonResponse(
+            {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the UI language; a signed-in user keeps it in their profile."""
+    from django.conf import settings
+    from django.utils import translation
+
+    code = request.POST.get("language", "")
+    target = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if code not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated and request.user.language != code:
+        from shopkeeper.accounts.services import user_update
+        from shopkeeper.core.changes import Actor
+
+        user_update(user=request.user, actor=Actor.for_user(request.user), language=code)
+    translation.activate(code)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

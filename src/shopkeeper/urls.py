@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from shopkeeper.api import api
+from shopkeeper.core import views as core_views
+
+urlpatterns = [
+    path("", include(("shopkeeper.core.urls", "core"))),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("language", core_views.language_set, name="language_set"),
+    path("api/v1/", api.urls),
+    path("", include("shopkeeper.accounts.urls")),
+]
