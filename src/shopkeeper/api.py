@@ -110,10 +110,13 @@ api = install_problem_handlers(
 
 def _mount() -> None:
     from shopkeeper.accounts.api import router as accounts_router
+    from shopkeeper.catalog.api import router as catalog_router
+    from shopkeeper.customers.api import router as customers_router
+    from shopkeeper.inventory.api import router as inventory_router
     from shopkeeper.stores.api import router as stores_router
 
-    api.add_router("", accounts_router)
-    api.add_router("", stores_router)
+    for router in (accounts_router, stores_router, catalog_router, inventory_router, customers_router):
+        api.add_router("", router)
 
 
 _mount()

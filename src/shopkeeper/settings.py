@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "shopkeeper.core",
     "shopkeeper.accounts",
     "shopkeeper.stores",
+    "shopkeeper.catalog",
+    "shopkeeper.inventory",
+    "shopkeeper.customers",
 ]
 
 MIDDLEWARE = [
