@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import ActorType, Change, Event, EventDelivery
+from .models import ActorType, Change, ChangeLink, Event, EventDelivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +76,12 @@ def record_change(
     changes: dict[str, Any] | None = None,
     event: str | None = None,
     payload: dict[str, Any] | None = None,
-    related: dict[str, Any] | None = None,
+    related: dict[str, int | None] | None = None,
 ) -> Change:
-    """Write the change-log row and (optionally) the domain event, inside the caller's transaction."""
+    """Write the change-log row and (optionally) the domain event, inside the caller's transaction.
+
+    `related` names other entities whose timelines show this change, e.g. `{"customer": 42}`.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_change() must run inside the service's transaction.atomic block")
     now = timezone.now()
@@ -92,8 +95,11 @@ def record_change(
         actor_id=actor.id,
         actor_label=actor.label[:150],
         source=actor.source,
-        related=to_jsonable(related or {}),
     )
+    if related:
+        ChangeLink.objects.bulk_create(
+            [ChangeLink(change=change, entity=e, entity_id=i) for e, i in related.items() if i is not None]
+        )
     if event:
         emit_event(name=event, entity=entity, entity_id=entity_id, payload=payload or {}, change=change)
     return change

@@ -28,8 +28,6 @@ class Change(models.Model):
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_label = models.CharField(max_length=150, blank=True)
     source = models.CharField(max_length=20, blank=True)
-    # Timelines of related entities (an order's customer, say) find the change through this.
-    related = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["entity", "entity_id", "id"], name="change_entity_idx")]
@@ -38,6 +36,18 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity}#{self.entity_id} {self.action}"
+
+
+class ChangeLink(models.Model):
+    """Another entity a change belongs to: an order's change also shows on its customer's timeline."""
+
+    id = models.BigAutoField(primary_key=True)
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="links")
+    entity = models.CharField(max_length=40)
+    entity_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "entity_id", "change"], name="changelink_entity_idx")]
 
 
 class Event(models.Model):
