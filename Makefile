@@ -34,8 +34,8 @@ run: install
 	$(RUN) shopkeeper serve --with-worker
 
 lint: .venv/.installed
-	$(RUN) ruff check src tests bench
-	$(RUN) ruff format --check src tests bench
+	$(RUN) ruff check src tests
+	$(RUN) ruff format --check src tests
 
 ## test: lint, Django checks, migration check and the whole suite on SQLite.
 test: install lint
