@@ -8,6 +8,11 @@ code_validator = RegexValidator(
 )
 
 
+class ReservationStrategy(models.TextChoices):
+    PRIORITY = "priority", _("warehouse priority order")
+    MOST_AVAILABLE = "most_available", _("most available first")
+
+
 class Store(models.Model):
     """A site (shop) the CRM serves; API keys and users can be limited to some stores."""
 
@@ -16,6 +21,12 @@ class Store(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     is_active = models.BooleanField(_("active"), default=True)
+    reservation_strategy = models.CharField(
+        _("stock reservation"),
+        max_length=20,
+        choices=ReservationStrategy.choices,
+        default=ReservationStrategy.PRIORITY,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

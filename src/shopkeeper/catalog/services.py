@@ -1,0 +1,256 @@
+"""Catalog writes: groups, products, offers, price types and prices."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shopkeeper.core.changes import Actor, apply_changes, record_change
+
+from .models import Offer, Price, PriceType, Product, ProductGroup
+
+DEFAULT_PRICE_TYPE = "retail"
+
+
+def clean_money(value: Any, *, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("Enter an amount such as 990.00.")}, code="invalid") from None
+    if isinstance(value, bool) or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Enter an amount with at most two decimals.")}, code="invalid")
+    if amount < 0:
+        raise ValidationError({field: _("The amount must not be negative.")}, code="negative")
+    if amount >= Decimal("1e12"):
+        raise ValidationError({field: _("The amount is too large.")}, code="invalid")
+    return amount.quantize(Decimal("0.01"))
+
+
+def price_type_default() -> PriceType:
+    """The retail price type (created by a migration; re-created here if someone removed it)."""
+    price_type, _created = PriceType.objects.get_or_create(
+        code=DEFAULT_PRICE_TYPE, defaults={"name": "Retail", "is_default": True}
+    )
+    return price_type
+
+
+@transaction.atomic
+def price_type_create(*, code: str, name: str, position: int = 0, actor: Actor) -> PriceType:
+    price_type = PriceType(code=code, name=name, position=position)
+    price_type.full_clean()
+    price_type.save()
+    record_change(
+        entity="price_type",
+        entity_id=price_type.pk,
+        action="created",
+        actor=actor,
+        changes={"code": [None, code], "name": [None, name]},
+    )
+    return price_type
+
+
+@transaction.atomic
+def group_create(
+    *, name: str, code: str, parent: ProductGroup | None = None, external_id: str = "", actor: Actor
+) -> ProductGroup:
+    group = ProductGroup(name=name, code=code, parent=parent, external_id=external_id)
+    group.full_clean()
+    group.save()
+    record_change(
+        entity="product_group",
+        entity_id=group.pk,
+        action="created",
+        actor=actor,
+        changes={"code": [None, code], "name": [None, name], "parent": [None, parent.pk if parent else None]},
+    )
+    return group
+
+
+@transaction.atomic
+def group_update(*, group: ProductGroup, actor: Actor, **values: Any) -> ProductGroup:
+    parent = values.get("parent")
+    node = parent
+    while node is not None:
+        if node.pk == group.pk:
+            raise ValidationError({"parent": _("A group cannot be inside itself.")})
+        node = node.parent
+    changed = apply_changes(group, values)
+    if changed:
+        group.full_clean()
+        group.save(update_fields=list(changed))
+        record_change(
+            entity="product_group", entity_id=group.pk, action="updated", actor=actor, changes=changed
+        )
+    return group
+
+
+PRODUCT_FIELDS = {
+    "name",
+    "description",
+    "group",
+    "properties",
+    "images",
+    "is_active",
+    "is_service",
+    "external_id",
+}
+OFFER_FIELDS = {
+    "name",
+    "sku",
+    "barcode",
+    "properties",
+    "unit",
+    "weight",
+    "purchase_price",
+    "min_stock",
+    "is_active",
+    "external_id",
+}
+
+
+def _check_fields(values: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError({f: _("This field cannot be set.") for f in sorted(unknown)})
+
+
+@transaction.atomic
+def product_create(
+    *, name: str, actor: Actor, offers: list[dict[str, Any]] | None = None, **values: Any
+) -> Product:
+    """A product with its offers (each a dict of offer fields plus `prices` {price type code: amount})."""
+    _check_fields(values, PRODUCT_FIELDS)
+    product = Product(name=name, **values)
+    product.full_clean()
+    product.save()
+    record_change(
+        entity="product",
+        entity_id=product.pk,
+        action="created",
+        actor=actor,
+        changes={"name": [None, name]},
+        event="product.created",
+        payload={"id": product.pk, "name": name},
+    )
+    for i, offer_values in enumerate(offers or []):
+        try:
+            offer_create(product=product, actor=actor, **offer_values)
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"offers.{i}.{field}": msgs for field, msgs in exc.message_dict.items()}
+            ) from exc
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor: Actor, **values: Any) -> Product:
+    _check_fields(values, PRODUCT_FIELDS)
+    changed = apply_changes(product, values)
+    if changed:
+        product.full_clean()
+        product.save(update_fields=[*changed, "updated_at"])
+        record_change(
+            entity="product",
+            entity_id=product.pk,
+            action="updated",
+            actor=actor,
+            changes=changed,
+            event="product.updated",
+            payload={"id": product.pk},
+        )
+    return product
+
+
+def _offer_clean(offer: Offer) -> None:
+    offer.sku = (offer.sku or "").strip()
+    offer.barcode = (offer.barcode or "").strip()
+    if not offer.name:
+        offer.name = offer.product.name
+    offer.full_clean()
+
+
+@transaction.atomic
+def offer_create(
+    *, product: Product, sku: str, actor: Actor, prices: dict[str, Any] | None = None, **values: Any
+) -> Offer:
+    _check_fields(values, OFFER_FIELDS - {"sku"})
+    offer = Offer(product=product, sku=sku, **values)
+    _offer_clean(offer)
+    offer.save()
+    record_change(
+        entity="offer",
+        entity_id=offer.pk,
+        action="created",
+        actor=actor,
+        changes={"sku": [None, offer.sku], "name": [None, offer.name]},
+        event="offer.created",
+        payload={"id": offer.pk, "sku": offer.sku, "product_id": product.pk},
+        related={"product": product.pk},
+    )
+    if prices:
+        offer_set_prices(offer=offer, prices=prices, actor=actor)
+    return offer
+
+
+@transaction.atomic
+def offer_update(*, offer: Offer, actor: Actor, prices: dict[str, Any] | None = None, **values: Any) -> Offer:
+    _check_fields(values, OFFER_FIELDS)
+    changed = apply_changes(offer, values)
+    if changed:
+        _offer_clean(offer)
+        offer.save(update_fields=[*changed, "updated_at"])
+        record_change(
+            entity="offer",
+            entity_id=offer.pk,
+            action="updated",
+            actor=actor,
+            changes=changed,
+            event="offer.updated",
+            payload={"id": offer.pk, "sku": offer.sku},
+            related={"product": offer.product_id},
+        )
+    if prices is not None:
+        offer_set_prices(offer=offer, prices=prices, actor=actor)
+    return offer
+
+
+@transaction.atomic
+def offer_set_prices(*, offer: Offer, prices: dict[str, Any], actor: Actor) -> dict[str, list[Any]]:
+    """Set prices by price type code; an amount of None removes that price. Returns the changes."""
+    types = {pt.code: pt for pt in PriceType.objects.filter(code__in=list(prices))}
+    unknown = [code for code in prices if code not in types]
+    if unknown:
+        raise ValidationError({f"prices.{code}": _("Unknown price type.") for code in unknown})
+    existing = {p.price_type.code: p for p in offer.prices.select_related("price_type")}
+    changes: dict[str, list[Any]] = {}
+    for code, raw in prices.items():
+        current = existing.get(code)
+        if raw is None or raw == "":
+            if current is not None:
+                current.delete()
+                changes[f"price.{code}"] = [current.amount, None]
+            continue
+        amount = clean_money(raw, field=f"prices.{code}")
+        if current is None:
+            Price.objects.create(offer=offer, price_type=types[code], amount=amount)
+            changes[f"price.{code}"] = [None, amount]
+        elif current.amount != amount:
+            changes[f"price.{code}"] = [current.amount, amount]
+            current.amount = amount
+            current.save(update_fields=["amount"])
+    if changes:
+        record_change(
+            entity="offer",
+            entity_id=offer.pk,
+            action="prices_changed",
+            actor=actor,
+            changes=changes,
+            event="offer.prices_changed",
+            payload={"id": offer.pk, "sku": offer.sku},
+            related={"product": offer.product_id},
+        )
+    return changes
