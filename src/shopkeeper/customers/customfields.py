@@ -1,0 +1,81 @@
+"""Typed custom fields: values stored in JSON, validated against their definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import CustomFieldDefinition, FieldType
+
+
+def definitions(entity: str) -> list[CustomFieldDefinition]:
+    return list(CustomFieldDefinition.objects.filter(entity=entity))
+
+
+def _coerce(defn: CustomFieldDefinition, value: Any) -> Any:
+    if value in (None, ""):
+        return None
+    match defn.type:
+        case FieldType.STRING | FieldType.TEXT:
+            text = str(value)
+            if defn.type == FieldType.STRING and len(text) > 255:
+                raise ValidationError(_("At most 255 characters."))
+            return text
+        case FieldType.NUMBER:
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                raise ValidationError(_("Enter a number.")) from None
+            if not number.is_finite():
+                raise ValidationError(_("Enter a number."))
+            return str(number)
+        case FieldType.BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in {"true", "1", "yes", "on"}:
+                return True
+            if str(value).lower() in {"false", "0", "no", "off"}:
+                return False
+            raise ValidationError(_("Enter yes or no."))
+        case FieldType.DATE:
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            try:
+                return dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from None
+        case FieldType.CHOICE:
+            codes = [c.get("code") for c in defn.choices if isinstance(c, dict)]
+            if value not in codes:
+                raise ValidationError(_("Choose one of: %(codes)s.") % {"codes": ", ".join(map(str, codes))})
+            return value
+    raise ValidationError(_("Unknown field type."))
+
+
+def validate_custom_fields(entity: str, values: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the cleaned values; raise ValidationError({code: msg}) listing every bad field."""
+    values = values or {}
+    defs = {d.code: d for d in definitions(entity)}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for code in values:
+        if code not in defs:
+            errors[code] = [_("There is no custom field with this code.")]
+    for code, defn in defs.items():
+        try:
+            value = _coerce(defn, values.get(code))
+        except ValidationError as exc:
+            errors[code] = exc.messages
+            continue
+        if value is None:
+            if defn.required:
+                errors[code] = [_("This field is required.")]
+            continue
+        cleaned[code] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

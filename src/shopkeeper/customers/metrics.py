@@ -1,0 +1,139 @@
+"""Customer and company metrics from orders, RFM classes, and the event consumer keeping them current.
+
+Orders come from the orders app when it is installed (`orders.Order` with `customer_id`, `company_id`,
+`total`, `created_at`, `is_cancelled`); without it every metric stays zero.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+
+from .models import Company, Customer, RfmSettings
+
+ZERO = Decimal("0.00")
+
+
+def rfm_thresholds() -> dict[str, list[Any]]:
+    row = RfmSettings.objects.first()
+    values = dict(RfmSettings.DEFAULTS)
+    if row is not None:
+        for key in values:
+            if getattr(row, key):
+                values[key] = getattr(row, key)
+    return values
+
+
+def rfm_class(*, days_since_last: int | None, orders: int, spent: Decimal, thresholds: dict) -> str:
+    """Three digits R, F, M each 1..3 (3 best); "" for a customer without orders."""
+    if not orders or days_since_last is None:
+        return ""
+    good, fair = (int(x) for x in thresholds["recency_days"])
+    r = 3 if days_since_last <= good else 2 if days_since_last <= fair else 1
+    f_fair, f_good = (int(x) for x in thresholds["frequency"])
+    f = 3 if orders >= f_good else 2 if orders >= f_fair else 1
+    m_fair, m_good = (Decimal(str(x)) for x in thresholds["monetary"])
+    m = 3 if spent >= m_good else 2 if spent >= m_fair else 1
+    return f"{r}{f}{m}"
+
+
+def _order_stats(field: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not apps.is_installed("shopkeeper.orders"):
+        return {}
+    order_model = apps.get_model("orders", "Order")
+    rows = (
+        order_model.objects.filter(**{f"{field}__in": ids, "is_cancelled": False})
+        .values(field)
+        .annotate(n=Count("id"), spent=Sum("total"), first=Min("created_at"), last=Max("created_at"))
+    )
+    return {r[field]: r for r in rows}
+
+
+def _apply(obj, stats: dict[str, Any] | None, now) -> list[str]:
+    n = stats["n"] if stats else 0
+    spent = (stats["spent"] or ZERO) if stats else ZERO
+    obj.orders_count = n
+    obj.total_spent = Decimal(spent).quantize(Decimal("0.01"))
+    obj.average_order = (obj.total_spent / n).quantize(Decimal("0.01")) if n else ZERO
+    obj.first_order_at = stats["first"] if stats else None
+    obj.last_order_at = stats["last"] if stats else None
+    return ["orders_count", "total_spent", "average_order", "first_order_at", "last_order_at"]
+
+
+@transaction.atomic
+def customer_metrics_recompute(*, customer_ids: list[int]) -> None:
+    """Recompute metrics of these customers from their orders (idempotent)."""
+    ids = [int(i) for i in customer_ids if i]
+    if not ids:
+        return
+    stats = _order_stats("customer_id", ids)
+    thresholds = rfm_thresholds()
+    now = timezone.now()
+    customers = list(Customer.objects.filter(pk__in=ids))
+    fields: list[str] = []
+    for customer in customers:
+        fields = _apply(customer, stats.get(customer.pk), now)
+        days = (now - customer.last_order_at).days if customer.last_order_at else None
+        customer.rfm_class = rfm_class(
+            days_since_last=days,
+            orders=customer.orders_count,
+            spent=customer.total_spent,
+            thresholds=thresholds,
+        )
+        customer.lifetime_days = max((now - customer.created_at).days, 0)
+        if customer.first_order_at:
+            customer.lifetime_days = max((now - customer.first_order_at).days, customer.lifetime_days)
+    if customers:
+        Customer.objects.bulk_update(customers, [*fields, "rfm_class", "lifetime_days"])
+
+
+@transaction.atomic
+def company_metrics_recompute(*, company_ids: list[int]) -> None:
+    ids = [int(i) for i in company_ids if i]
+    if not ids:
+        return
+    stats = _order_stats("company_id", ids)
+    now = timezone.now()
+    companies = list(Company.objects.filter(pk__in=ids))
+    fields: list[str] = []
+    for company in companies:
+        fields = _apply(company, stats.get(company.pk), now)
+    if companies:
+        Company.objects.bulk_update(companies, fields)
+
+
+def recompute_all(batch: int = 1000, log=None) -> int:
+    """Recompute every customer's and company's metrics in batches of ids; returns customers done."""
+    done = 0
+    last = 0
+    while True:
+        ids = list(Customer.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        customer_metrics_recompute(customer_ids=ids)
+        done += len(ids)
+        last = ids[-1]
+        if log:
+            log(f"customers: {done}")
+    last = 0
+    while True:
+        ids = list(Company.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        company_metrics_recompute(company_ids=ids)
+        last = ids[-1]
+    return done
+
+
+def on_order_event(event) -> None:
+    """Consumer of `order.*`: recompute the order's customer (and the previous one, on a change)."""
+    payload = event.payload or {}
+    ids = [payload.get("customer_id"), payload.get("previous_customer_id")]
+    customer_metrics_recompute(customer_ids=[i for i in ids if isinstance(i, int)])
+    company_ids = [payload.get("company_id"), payload.get("previous_company_id")]
+    company_metrics_recompute(company_ids=[i for i in company_ids if isinstance(i, int)])

@@ -1,0 +1,283 @@
+"""Reads: visibility, the customer list (search + filters), cards, timelines, companies, duplicates.
+
+Search (one box): phone fragments match `CustomerPhone.digits` (E.164 digits, so "915 123",
+"+7(915)123-45" and "89151234567" all hit "+79151234567"), email fragments match the normalised email,
+words match the lowercased full name, and company names / tax ids match the customer's companies.
+Each part is a `LIKE '%...%'` on one narrow indexed column; on PostgreSQL those columns carry trigram
+GIN indexes (migration 0002) and names also match by trigram word similarity (typo-tolerant).
+On SQLite the same LIKEs scan the narrow columns (no FTS5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.lookups import PostgresOperatorLookup
+
+from shopkeeper.core.models import Change
+from shopkeeper.core.selectors import timeline
+
+from .filters import SORTS, CustomerFilterForm
+from .models import (
+    Company,
+    CompanyContact,
+    CompanyTaxId,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerVisibility,
+    DuplicateCandidate,
+    DuplicateStatus,
+    Segment,
+)
+from .normalize import digits_of, phone_search_fragments
+from .segments import compile_rules
+
+
+class WordSimilar(PostgresOperatorLookup):
+    """`column %> 'query'`: some word of the column is similar to the query (pg_trgm)."""
+
+    lookup_name = "sk_word_similar"
+    postgres_operator = "%>"
+
+
+Customer._meta.get_field("search_name").register_lookup(WordSimilar)
+Company._meta.get_field("search_name").register_lookup(WordSimilar)
+
+_trigram: dict[str, bool] = {}
+
+
+def trigram_available() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    key = connection.settings_dict["NAME"]
+    if key not in _trigram:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _trigram[key] = cursor.fetchone() is not None
+    return _trigram[key]
+
+
+# Visibility ----------------------------------------------------------------------------------------
+
+
+def own_only(user) -> bool:
+    if user is None or user.is_superuser:
+        return False
+    cached = getattr(user, "_customers_own_only", None)
+    if cached is None:
+        cached = CustomerVisibility.objects.filter(user=user, own_only=True).exists()
+        user._customers_own_only = cached
+    return cached
+
+
+def customers_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet[Customer]:
+    qs = Customer.objects.all()
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=store_ids)
+    if own_only(user):
+        qs = qs.filter(manager=user)
+    return qs
+
+
+def companies_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet[Company]:
+    qs = Company.objects.all()
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=store_ids)
+    if own_only(user):
+        qs = qs.filter(manager=user)
+    return qs
+
+
+# Search --------------------------------------------------------------------------------------------
+
+
+def search_q(query: str) -> Q:
+    """Customers matching a search box query by phone, email, name, company or tax id."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return Q()
+    lowered = query.lower()
+    parts = Q(pk__in=[])
+    digits = digits_of(query)
+    fragments = phone_search_fragments(query)
+    if fragments and len(digits) * 2 >= len(query.replace(" ", "")):
+        phone_q = Q(pk__in=[])
+        for fragment in fragments:
+            phone_q |= Q(digits__contains=fragment)
+        parts |= Q(pk__in=CustomerPhone.objects.filter(phone_q).values("customer_id"))
+        taxes = CompanyTaxId.objects.filter(value__startswith=digits).values("company_id")
+        parts |= Q(pk__in=CompanyContact.objects.filter(company_id__in=taxes).values("customer_id"))
+        return parts
+    if "@" in query or "." in query:
+        parts |= Q(pk__in=CustomerEmail.objects.filter(email__contains=lowered).values("customer_id"))
+    words = lowered.split()
+    name_q = Q()
+    for word in words:
+        name_q &= Q(search_name__contains=word)
+    if trigram_available() and len(lowered) >= 3:
+        name_q |= Q(search_name__sk_word_similar=lowered)
+    parts |= name_q
+    company_q = Q(search_name__contains=lowered)
+    if trigram_available() and len(lowered) >= 3:
+        company_q |= Q(search_name__sk_word_similar=lowered)
+    companies = Company.objects.filter(company_q).values("id")
+    parts |= Q(pk__in=CompanyContact.objects.filter(company_id__in=companies).values("customer_id"))
+    return parts
+
+
+# The list ------------------------------------------------------------------------------------------
+
+
+def _day_start(value: dt.date) -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+
+
+def customer_list(*, params: Any, user=None, store_ids: list[int] | None = None) -> QuerySet[Customer]:
+    """Live (not merged) customers filtered by `params` (a QueryDict or dict) as CustomerFilterForm
+    defines them; raises ValidationError with the form's errors on bad input."""
+    form = params if isinstance(params, CustomerFilterForm) else CustomerFilterForm(params)
+    if not form.is_valid():
+        raise ValidationError(form.errors.get_json_data())
+    f = form.cleaned_data
+    qs = customers_visible(user=user, store_ids=store_ids).filter(merged_into__isnull=True)
+    if f["q"]:
+        qs = qs.filter(search_q(f["q"]))
+    if f["store"]:
+        qs = qs.filter(store__code=f["store"])
+    if f["segment"]:
+        segment = Segment.objects.filter(pk=f["segment"]).first()
+        qs = qs.filter(compile_rules(segment.rules)) if segment else qs.none()
+    if f["tag"]:
+        qs = qs.filter(pk__in=Customer.tags.through.objects.filter(tag__name=f["tag"]).values("customer_id"))
+    if f["manager"] is not None:
+        qs = qs.filter(manager__isnull=True) if f["manager"] == 0 else qs.filter(manager_id=f["manager"])
+    if f["rfm"]:
+        qs = qs.filter(rfm_class__startswith=f["rfm"])
+    for name, lookup in (
+        ("spent_min", "total_spent__gte"),
+        ("spent_max", "total_spent__lte"),
+        ("orders_min", "orders_count__gte"),
+        ("orders_max", "orders_count__lte"),
+    ):
+        if f[name] is not None:
+            qs = qs.filter(**{lookup: f[name]})
+    for name, lookup, shift in (
+        ("created_after", "created_at__gte", 0),
+        ("created_before", "created_at__lt", 1),
+        ("last_order_after", "last_order_at__gte", 0),
+        ("last_order_before", "last_order_at__lt", 1),
+    ):
+        if f[name]:
+            qs = qs.filter(**{lookup: _day_start(f[name] + dt.timedelta(days=shift))})
+    for name in ("consent_email", "consent_sms"):
+        if f[name]:
+            qs = qs.filter(**{name: f[name] == "yes"})
+    return qs.order_by(SORTS.get(f["sort"] or "-created", "-id"), "-id")
+
+
+def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    return qs.select_related("store", "manager").prefetch_related(
+        "tags",
+        Prefetch("phones", queryset=CustomerPhone.objects.order_by("position", "id")),
+        Prefetch("emails", queryset=CustomerEmail.objects.order_by("position", "id")),
+    )
+
+
+def with_card_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    return with_list_relations(qs).prefetch_related(
+        "addresses",
+        Prefetch("company_links", queryset=CompanyContact.objects.select_related("company")),
+    )
+
+
+def customer_timeline(customer: Customer, limit: int = 50) -> list[Change]:
+    """The customer's timeline including the history of the customers merged into it."""
+    ids = [customer.pk, *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)]
+    changes: dict[int, Change] = {}
+    for pk in ids[:20]:
+        for change in timeline(entity="customer", entity_id=pk, limit=limit):
+            changes[change.pk] = change
+    return sorted(changes.values(), key=lambda c: c.pk, reverse=True)[:limit]
+
+
+def company_list(*, q: str = "", store: str = "", user=None, store_ids=None) -> QuerySet[Company]:
+    qs = companies_visible(user=user, store_ids=store_ids)
+    if q:
+        lowered = q.lower().strip()
+        cond = Q(search_name__contains=lowered) | Q(
+            pk__in=CompanyTaxId.objects.filter(value__startswith=q.strip()).values("company_id")
+        )
+        if trigram_available() and len(lowered) >= 3:
+            cond |= Q(search_name__sk_word_similar=lowered)
+        qs = qs.filter(cond)
+    if store:
+        qs = qs.filter(store__code=store)
+    return qs.select_related("store", "manager").prefetch_related("tax_ids", "tags").order_by("-id")
+
+
+def with_company_card_relations(qs: QuerySet[Company]) -> QuerySet[Company]:
+    return qs.select_related("store", "manager").prefetch_related(
+        "tax_ids",
+        "tags",
+        "addresses",
+        Prefetch(
+            "contact_links",
+            queryset=CompanyContact.objects.select_related("customer").prefetch_related("customer__phones"),
+        ),
+    )
+
+
+def duplicates_open(*, user=None, store_ids=None) -> QuerySet[DuplicateCandidate]:
+    visible = customers_visible(user=user, store_ids=store_ids)
+    return (
+        DuplicateCandidate.objects.filter(
+            status=DuplicateStatus.OPEN, customer__in=visible, customer__merged_into__isnull=True
+        )
+        .select_related("customer", "other", "store")
+        .prefetch_related("customer__phones", "customer__emails", "other__phones", "other__emails")
+        .order_by("-id")
+    )
+
+
+def segment_members(segment: Segment) -> QuerySet[Customer]:
+    return Customer.objects.filter(merged_into__isnull=True).filter(compile_rules(segment.rules))
+
+
+def customer_export(customer: Customer) -> dict[str, Any]:
+    """Everything stored about a person (data subject access request)."""
+    from shopkeeper.core.changes import to_jsonable
+
+    return to_jsonable(
+        {
+            "id": customer.pk,
+            "store": customer.store.code,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "patronymic": customer.patronymic,
+            "birthday": customer.birthday,
+            "phones": [p.e164 or p.raw for p in customer.phones.all()],
+            "emails": [e.email for e in customer.emails.all()],
+            "addresses": [str(a) for a in customer.addresses.all()],
+            "social_links": customer.social_links,
+            "language": customer.language,
+            "consents": {
+                "email": [customer.consent_email, customer.consent_email_at, customer.consent_email_how],
+                "sms": [customer.consent_sms, customer.consent_sms_at, customer.consent_sms_how],
+            },
+            "source": customer.source,
+            "utm": customer.utm,
+            "custom_fields": customer.custom_fields,
+            "notes": [n.text for n in customer.notes.all()],
+            "companies": [
+                link.company.legal_name for link in customer.company_links.select_related("company")
+            ],
+            "created_at": customer.created_at,
+        }
+    )
