@@ -10,9 +10,30 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from shopkeeper.core.demo import register_demo
         from shopkeeper.core.events import register_consumer
+        from shopkeeper.core.nav import Section, register_section
 
         from . import demo
         from .metrics import on_order_event
 
+        register_section(
+            Section(
+                key="customers",
+                label=_("Customers"),
+                url_name="customers:list",
+                icon="people",
+                order=200,
+                permission="customers.view_customer",
+            )
+        )
+        register_section(
+            Section(
+                key="companies",
+                label=_("Companies"),
+                url_name="customers:companies",
+                icon="building",
+                order=210,
+                permission="customers.view_company",
+            )
+        )
         register_consumer("customers.metrics", ["order.*"], on_order_event)
         register_demo(40, "customers", demo.load)

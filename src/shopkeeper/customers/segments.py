@@ -13,10 +13,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from shopkeeper.core.changes import apply_changes, record_change
+
+from .models import Segment
 
 # field -> (kind, label); "days" fields are "days since <date column>".
 FIELDS: dict[str, tuple[str, Any]] = {
@@ -118,3 +123,24 @@ def compile_rules(rules: dict[str, Any] | None) -> Q:
         q = _condition(cond)
         result = (result | q) if match_any else (result & q)
     return result
+
+
+@transaction.atomic
+def segment_save(*, name: str, rules: dict[str, Any], actor, segment: Segment | None = None) -> Segment:
+    """Create or change a segment (rules are validated first)."""
+    compile_rules(rules)
+    if segment is None:
+        segment = Segment.objects.create(name=name, rules=rules, created_at=timezone.now())
+        record_change(
+            entity="segment",
+            entity_id=segment.pk,
+            action="created",
+            actor=actor,
+            changes={"name": [None, name]},
+        )
+        return segment
+    changes = apply_changes(segment, {"name": name, "rules": rules})
+    if changes:
+        segment.save(update_fields=["name", "rules"])
+        record_change(entity="segment", entity_id=segment.pk, action="updated", actor=actor, changes=changes)
+    return segment

@@ -42,7 +42,7 @@ class WordSimilar(PostgresOperatorLookup):
     """`column %> 'query'`: some word of the column is similar to the query (pg_trgm)."""
 
     lookup_name = "sk_word_similar"
-    postgres_operator = "%>"
+    postgres_operator = "%%>"
 
 
 Customer._meta.get_field("search_name").register_lookup(WordSimilar)

@@ -1,0 +1,276 @@
+"""API schemas: input and output kept apart (inputs never carry protected fields)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+
+from .normalize import format_phone
+
+
+class AddressIn(Schema):
+    country: str = Field("", max_length=2)
+    region: str = Field("", max_length=100)
+    city: str = Field("", max_length=100)
+    street: str = Field("", max_length=200)
+    building: str = Field("", max_length=30)
+    flat: str = Field("", max_length=30)
+    postcode: str = Field("", max_length=20)
+    text: str = Field("", max_length=500)
+
+
+class AddressOut(AddressIn):
+    id: int
+    kind: str
+
+
+class PhoneOut(Schema):
+    number: str  # E.164, or as typed when invalid
+    display: str
+    raw: str
+    is_valid: bool
+
+    @staticmethod
+    def resolve_number(obj) -> str:
+        return obj.e164 or obj.raw
+
+    @staticmethod
+    def resolve_display(obj) -> str:
+        return format_phone(obj.e164, obj.raw)
+
+
+class EmailOut(Schema):
+    email: str
+    is_valid: bool
+
+
+class ConsentIn(Schema):
+    email: bool | None = None
+    email_how: str | None = Field(None, max_length=100)
+    sms: bool | None = None
+    sms_how: str | None = Field(None, max_length=100)
+
+
+class CustomerBase(Schema):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    patronymic: str | None = Field(None, max_length=100)
+    external_id: str | None = Field(None, max_length=100)
+    birthday: dt.date | None = None
+    social_links: list[str] | None = Field(None, max_length=20)
+    language: str | None = Field(None, max_length=10)
+    channel: str | None = Field(None, pattern=r"^(|phone|sms|email|messenger)$")
+    source: str | None = Field(None, max_length=100)
+    utm: dict[str, str] | None = None
+    discount_percent: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
+    manager_id: int | None = None
+    custom_fields: dict[str, Any] | None = None
+    consents: ConsentIn | None = None
+    tags: list[str] | None = Field(None, max_length=50)
+
+
+class CustomerIn(CustomerBase):
+    store: str = Field(..., max_length=50)
+    phone: str = Field("", max_length=64)
+    email: str = Field("", max_length=254)
+    phones: list[str] = Field(default_factory=list, max_length=20)
+    emails: list[str] = Field(default_factory=list, max_length=20)
+    address: AddressIn | None = None
+
+
+class CustomerPatch(CustomerBase):
+    phones: list[str] | None = Field(None, max_length=20)
+    emails: list[str] | None = Field(None, max_length=20)
+    addresses: list[AddressIn] | None = Field(None, max_length=20)
+
+
+class Metrics(Schema):
+    orders_count: int
+    total_spent: Decimal
+    average_order: Decimal
+    first_order_at: dt.datetime | None
+    last_order_at: dt.datetime | None
+    rfm_class: str
+    lifetime_days: int
+
+
+class CompanyRef(Schema):
+    company_id: int
+    name: str
+    role: str
+    position: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.company.legal_name
+
+
+class CustomerOut(Schema):
+    id: int
+    store: str
+    external_id: str
+    first_name: str
+    last_name: str
+    patronymic: str
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    birthday: dt.date | None
+    language: str
+    channel: str
+    consents: dict[str, Any]
+    source: str
+    utm: dict[str, Any]
+    discount_percent: Decimal
+    manager_id: int | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    metrics: Metrics
+    merged_into: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_store(obj) -> str:
+        return obj.store.code
+
+    @staticmethod
+    def resolve_phones(obj):
+        return list(obj.phones.all())
+
+    @staticmethod
+    def resolve_emails(obj):
+        return list(obj.emails.all())
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_consents(obj) -> dict[str, Any]:
+        return {
+            "email": obj.consent_email,
+            "email_at": obj.consent_email_at.isoformat() if obj.consent_email_at else None,
+            "email_how": obj.consent_email_how,
+            "sms": obj.consent_sms,
+            "sms_at": obj.consent_sms_at.isoformat() if obj.consent_sms_at else None,
+            "sms_how": obj.consent_sms_how,
+        }
+
+    @staticmethod
+    def resolve_metrics(obj):
+        return obj
+
+    @staticmethod
+    def resolve_merged_into(obj) -> int | None:
+        return obj.merged_into_id
+
+
+class CustomerDetailOut(CustomerOut):
+    addresses: list[AddressOut]
+    companies: list[CompanyRef]
+    problems: list[str] = []
+
+    @staticmethod
+    def resolve_addresses(obj):
+        return list(obj.addresses.all())
+
+    @staticmethod
+    def resolve_companies(obj):
+        return list(obj.company_links.all())
+
+    @staticmethod
+    def resolve_problems(obj) -> list[str]:
+        return getattr(obj, "problems", [])
+
+
+class MergeIn(Schema):
+    merged_id: int
+
+
+class CompanyBase(Schema):
+    legal_name: str | None = Field(None, min_length=1, max_length=300)
+    brand: str | None = Field(None, max_length=200)
+    external_id: str | None = Field(None, max_length=100)
+    tax_ids: dict[str, str] | None = None
+    bank_details: dict[str, str] | None = None
+    price_type: str | None = Field(None, max_length=50)
+    manager_id: int | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class CompanyIn(CompanyBase):
+    store: str = Field(..., max_length=50)
+    legal_name: str = Field(..., min_length=1, max_length=300)
+    addresses: list[AddressIn] = Field(default_factory=list, max_length=10)
+
+
+class CompanyPatch(CompanyBase):
+    pass
+
+
+class ContactOut(Schema):
+    customer_id: int
+    name: str
+    role: str
+    position: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.customer.full_name
+
+
+class CompanyOut(Schema):
+    id: int
+    store: str
+    external_id: str
+    legal_name: str
+    brand: str
+    tax_ids: dict[str, str]
+    bank_details: dict[str, Any]
+    price_type: str
+    manager_id: int | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    orders_count: int
+    total_spent: Decimal
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_store(obj) -> str:
+        return obj.store.code
+
+    @staticmethod
+    def resolve_tax_ids(obj) -> dict[str, str]:
+        return {t.kind: t.value for t in obj.tax_ids.all()}
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+
+class CompanyDetailOut(CompanyOut):
+    contacts: list[ContactOut]
+    addresses: list[AddressOut]
+
+    @staticmethod
+    def resolve_contacts(obj):
+        return list(obj.contact_links.all())
+
+    @staticmethod
+    def resolve_addresses(obj):
+        return list(obj.addresses.all())
+
+
+class ContactIn(Schema):
+    customer_id: int
+    role: str = Field("", max_length=100)
+    position: str = Field("", max_length=100)
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    rules: dict[str, Any]

@@ -1,0 +1,407 @@
+"""Pages of customers, companies, duplicates and segments (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shopkeeper.core.changes import Actor
+
+from . import dedupe, selectors, services
+from .filters import CustomerFilterForm
+from .forms import BulkForm, CompanyForm, ContactForm, CustomerForm, NoteForm, SegmentForm
+from .models import Company, Customer, DuplicateCandidate, Segment
+from .normalize import format_phone
+from .segments import segment_save
+
+PAGE_SIZE = 50
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user)
+
+
+def _customers(request: HttpRequest):
+    return selectors.customers_visible(user=request.user)
+
+
+def csv_safe(value) -> str:
+    """Neutralise spreadsheet formula injection: a leading = + - @ tab CR or NUL gets a quote."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r\x00":
+        return "'" + text
+    return text
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET or None)
+    try:
+        qs = selectors.customer_list(params=form if request.GET else {}, user=request.user)
+    except ValidationError:
+        qs = _customers(request).none()
+    page = Paginator(selectors.with_list_relations(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "segments": Segment.objects.all(),
+        "managers": CustomerFilterForm.managers(),
+        "bulk_form": BulkForm(),
+        "query": request.GET.urlencode(),
+    }
+    template = "customers/list.html#table" if request.headers.get("HX-Request") else "customers/list.html"
+    return render(request, template, context)
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_POST
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose customers and an action."))
+        return redirect("customers:list")
+    ids = form.cleaned_data["ids"]
+    customers = list(_customers(request).filter(pk__in=ids, merged_into__isnull=True))
+    action = form.cleaned_data["action"]
+    if action == "export":
+        return _export_csv(selectors.with_list_relations(_customers(request).filter(pk__in=ids)))
+    if action in {"tag", "untag"}:
+        name = form.cleaned_data["tag"].strip()
+        if not name:
+            messages.error(request, _("Enter a tag."))
+            return redirect("customers:list")
+        tag = services.tag_get_or_create(name=name, actor=_actor(request))
+        done = services.customers_tag(
+            customers=customers, tag=tag, actor=_actor(request), remove=action == "untag"
+        )
+    else:
+        done = services.customers_assign_manager(
+            customers=customers, manager=form.cleaned_data["manager"], actor=_actor(request)
+        )
+    messages.success(request, _("%(count)d customers changed.") % {"count": done})
+    return redirect(request.POST.get("next") or "customers:list")
+
+
+def _export_csv(qs) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "id",
+            "store",
+            "last_name",
+            "first_name",
+            "patronymic",
+            "phones",
+            "emails",
+            "orders",
+            "total_spent",
+            "tags",
+        ]
+    )
+    for c in qs:
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    c.pk,
+                    c.store.code,
+                    c.last_name,
+                    c.first_name,
+                    c.patronymic,
+                    " ".join(p.e164 or p.raw for p in c.phones.all()),
+                    " ".join(e.email for e in c.emails.all()),
+                    c.orders_count,
+                    c.total_spent,
+                    " ".join(t.name for t in c.tags.all()),
+                )
+            ]
+        )
+    return response
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(
+        selectors.with_card_relations(_customers(request)).select_related("merged_into"), pk=pk
+    )
+    phones = [(p, format_phone(p.e164, p.raw)) for p in customer.phones.all()]
+    duplicates = list(
+        DuplicateCandidate.objects.filter(customer=customer, status="open").select_related("other")[:10]
+    )
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "phones": phones,
+            "timeline": selectors.customer_timeline(customer),
+            "note_form": NoteForm(),
+            "duplicates": duplicates,
+        },
+    )
+
+
+@permission_required("customers.add_customer", raise_exception=True)
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = form.profile_values()
+        data = services.CustomerInput(
+            first_name=values.pop("first_name"),
+            last_name=values.pop("last_name"),
+            patronymic=values.pop("patronymic"),
+            external_id=values.pop("external_id"),
+            phones=form.lines(form.cleaned_data["phones"]),
+            emails=form.lines(form.cleaned_data["emails"]),
+            address={"city": form.cleaned_data["city"], "text": form.cleaned_data["address"]},
+            extra=values,
+        )
+        try:
+            customer, problems = services.customer_create(
+                store=form.cleaned_data["store"],
+                data=data,
+                actor=_actor(request),
+                tags=list(form.cleaned_data["tags"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if "invalid_phone" in problems:
+                messages.warning(request, _("A phone number is not valid; it is kept as typed."))
+            if "possible_duplicate_customer" in problems:
+                messages.warning(request, _("This customer may be a duplicate; see the duplicates queue."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "title": _("New customer")})
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(_customers(request).filter(merged_into__isnull=True), pk=pk)
+    form = CustomerForm(request.POST or None, instance=Customer.objects.get(pk=customer.pk))
+    if request.method == "POST" and form.is_valid():
+        actor = _actor(request)
+        try:
+            with transaction.atomic():
+                services.customer_update(customer=customer, values=form.profile_values(), actor=actor)
+                services.customer_set_tags(
+                    customer=customer, tags=list(form.cleaned_data["tags"]), actor=actor
+                )
+                problems = services.customer_set_contacts(
+                    customer=customer,
+                    phones=form.lines(form.cleaned_data["phones"]),
+                    emails=form.lines(form.cleaned_data["emails"]),
+                    actor=actor,
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if "invalid_phone" in problems:
+                messages.warning(request, _("A phone number is not valid; it is kept as typed."))
+            messages.success(request, _("Saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request, "customers/form.html", {"form": form, "title": customer.full_name, "customer": customer}
+    )
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_POST
+def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(_customers(request), pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.note_add(customer=customer, text=form.cleaned_data["text"], actor=_actor(request))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_export(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(_customers(request).select_related("store"), pk=pk)
+    response = JsonResponse(
+        selectors.customer_export(customer), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    return response
+
+
+@permission_required("customers.delete_customer", raise_exception=True)
+@require_POST
+def customer_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(_customers(request), pk=pk)
+    services.customer_erase(customer=customer, actor=_actor(request))
+    messages.success(request, _("Personal data erased."))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+# Duplicates ----------------------------------------------------------------------------------------
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+def duplicates(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.duplicates_open(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "customers/duplicates.html", {"page": page})
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_POST
+def customer_merge(request: HttpRequest) -> HttpResponse:
+    visible = _customers(request)
+    survivor = get_object_or_404(visible, pk=request.POST.get("survivor") or 0)
+    merged = get_object_or_404(visible, pk=request.POST.get("merged") or 0)
+    try:
+        dedupe.customer_merge(survivor=survivor, merged=merged, actor=_actor(request))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("customers:duplicates")
+    messages.success(request, _("Merged into %(name)s.") % {"name": survivor})
+    return redirect("customers:detail", pk=survivor.pk)
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_POST
+def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = get_object_or_404(DuplicateCandidate.objects.filter(customer__in=_customers(request)), pk=pk)
+    dedupe.duplicate_dismiss(candidate=candidate, actor=_actor(request))
+    return redirect("customers:duplicates")
+
+
+# Companies -----------------------------------------------------------------------------------------
+
+
+@permission_required("customers.view_company", raise_exception=True)
+def company_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:200]
+    page = Paginator(selectors.company_list(q=q, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    template = (
+        "customers/companies.html#table" if request.headers.get("HX-Request") else "customers/companies.html"
+    )
+    return render(request, template, {"page": page, "q": q})
+
+
+@permission_required("customers.view_company", raise_exception=True)
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    qs = selectors.with_company_card_relations(selectors.companies_visible(user=request.user))
+    company = get_object_or_404(qs, pk=pk)
+    from shopkeeper.core.selectors import timeline
+
+    return render(
+        request,
+        "customers/company_detail.html",
+        {
+            "company": company,
+            "timeline": timeline(entity="company", entity_id=company.pk),
+            "contact_form": ContactForm(),
+            "note_form": NoteForm(),
+        },
+    )
+
+
+@permission_required("customers.add_company", raise_exception=True)
+def company_create(request: HttpRequest) -> HttpResponse:
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        try:
+            company = services.company_create(
+                store=form.cleaned_data["store"],
+                tax_ids=form.tax_ids(),
+                actor=_actor(request),
+                **{k: v for k, v in values.items()},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("customers:company_detail", pk=company.pk)
+    return render(request, "customers/form.html", {"form": form, "title": _("New company")})
+
+
+@permission_required("customers.change_company", raise_exception=True)
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(selectors.companies_visible(user=request.user), pk=pk)
+    form = CompanyForm(request.POST or None, instance=Company.objects.get(pk=company.pk))
+    if request.method == "POST" and form.is_valid():
+        services.company_update(
+            company=company, values=form.values(), tax_ids=form.tax_ids(), actor=_actor(request)
+        )
+        messages.success(request, _("Saved."))
+        return redirect("customers:company_detail", pk=company.pk)
+    return render(request, "customers/form.html", {"form": form, "title": str(company)})
+
+
+@permission_required("customers.change_company", raise_exception=True)
+@require_POST
+def company_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(selectors.companies_visible(user=request.user), pk=pk)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        customer = (
+            _customers(request).filter(pk=form.cleaned_data["customer"], merged_into__isnull=True).first()
+        )
+        if customer is None:
+            messages.error(request, _("No such customer."))
+        else:
+            services.company_contact_link(
+                company=company,
+                customer=customer,
+                role=form.cleaned_data["role"],
+                position=form.cleaned_data["position"],
+                actor=_actor(request),
+            )
+    return redirect("customers:company_detail", pk=company.pk)
+
+
+@permission_required("customers.change_company", raise_exception=True)
+@require_POST
+def company_note(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(selectors.companies_visible(user=request.user), pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.note_add(company=company, text=form.cleaned_data["text"], actor=_actor(request))
+    return redirect("customers:company_detail", pk=company.pk)
+
+
+# Segments ------------------------------------------------------------------------------------------
+
+
+@permission_required("customers.view_segment", raise_exception=True)
+def segment_list(request: HttpRequest) -> HttpResponse:
+    segments = list(Segment.objects.all())
+    for segment in segments:
+        try:
+            segment.size = selectors.segment_members(segment).count()
+        except ValidationError:
+            segment.size = None
+    return render(request, "customers/segments.html", {"segments": segments})
+
+
+@permission_required("customers.change_segment", raise_exception=True)
+def segment_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    segment = get_object_or_404(Segment, pk=pk) if pk else None
+    form = SegmentForm(request.POST or None, instance=segment)
+    if request.method == "POST" and form.is_valid():
+        segment_save(
+            segment=segment,
+            name=form.cleaned_data["name"],
+            rules=form.cleaned_data["rules_json"],
+            actor=_actor(request),
+        )
+        messages.success(request, _("Saved."))
+        return redirect("customers:segments")
+    return render(
+        request, "customers/form.html", {"form": form, "title": segment.name if segment else _("New segment")}
+    )

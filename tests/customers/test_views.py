@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from shopkeeper.customers.models import Customer, CustomerVisibility, DuplicateCandidate, Segment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def test_list_renders_escaped_and_pins_queries(manager_client, make_customer, django_assert_max_num_queries):
+    for i in range(10):
+        make_customer(first_name=f"<script>alert({i})</script>", phone=f"+7915123450{i}", email=f"a{i}@x.org")
+    with django_assert_max_num_queries(16):
+        response = manager_client.get(reverse("customers:list"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert 'data-nav="customers"' in body
+
+
+def test_htmx_gets_table_fragment_and_search(manager_client, make_customer):
+    make_customer(first_name="Anna", phone="+79151234567")
+    make_customer(first_name="Boris", phone="+79261112233")
+    response = manager_client.get(reverse("customers:list"), {"q": "915 123"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "<html" not in body and 'id="customer-table"' in body
+    assert "Anna" in body and "Boris" not in body
+
+
+def test_card_pins_queries_and_escapes(manager_client, make_customer, django_assert_max_num_queries):
+    customer = make_customer(first_name="<b>x</b>", phone="+79151234567", address={"city": "Moscow"})
+    with django_assert_max_num_queries(20):
+        response = manager_client.get(reverse("customers:detail", args=[customer.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<b>x</b>" not in body and "+7 915 123-45-67" in body and 'data-testid="timeline"' in body
+
+
+def test_create_with_errors_then_success(manager_client, store):
+    url = reverse("customers:create")
+    assert manager_client.get(url).status_code == 200
+    bad = manager_client.post(url, {"store": "", "first_name": "A", "discount_percent": "x"})
+    assert bad.status_code == 200 and "invalid-feedback" in bad.content.decode()
+    assert not Customer.objects.exists()
+    ok = manager_client.post(
+        url,
+        {
+            "store": store.pk,
+            "first_name": "Anna",
+            "phones": "8 915 123 45 67",
+            "emails": "A@B.org",
+            "discount_percent": "0",
+        },
+    )
+    customer = Customer.objects.get()
+    assert ok.status_code == 302 and ok["Location"] == reverse("customers:detail", args=[customer.pk])
+    assert customer.phones.get().e164 == "+79151234567"
+
+
+def test_edit_note_and_bulk(manager_client, make_customer, manager):
+    customer = make_customer(phone="+79151234567")
+    response = manager_client.post(
+        reverse("customers:edit", args=[customer.pk]),
+        {
+            "first_name": "Anya",
+            "last_name": "I",
+            "phones": "+79151234567\n+79161234567",
+            "discount_percent": "5",
+        },
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.first_name == "Anya" and customer.phones.count() == 2
+    manager_client.post(reverse("customers:note", args=[customer.pk]), {"text": "called"})
+    assert customer.notes.get().text == "called"
+    manager_client.post(reverse("customers:bulk"), {"action": "tag", "ids": str(customer.pk), "tag": "vip"})
+    manager_client.post(
+        reverse("customers:bulk"), {"action": "manager", "ids": str(customer.pk), "manager": manager.pk}
+    )
+    customer.refresh_from_db()
+    assert [t.name for t in customer.tags.all()] == ["vip"] and customer.manager == manager
+
+
+def test_csv_export_neutralises_formulas(manager_client, make_customer):
+    customer = make_customer(first_name="=HYPERLINK(1)", last_name="+evil")
+    response = manager_client.post(reverse("customers:bulk"), {"action": "export", "ids": str(customer.pk)})
+    body = response.content.decode()
+    assert "'=HYPERLINK(1)" in body and "'+evil" in body
+
+
+def test_duplicates_queue_and_merge(manager_client, make_customer):
+    older = make_customer(phone="+79151234567")
+    newer = make_customer(phone="89151234567")
+    candidate = DuplicateCandidate.objects.get()
+    assert manager_client.get(reverse("customers:duplicates")).status_code == 200
+    response = manager_client.post(reverse("customers:merge"), {"survivor": older.pk, "merged": newer.pk})
+    assert response.status_code == 302
+    newer.refresh_from_db()
+    candidate.refresh_from_db()
+    assert newer.merged_into == older and candidate.status == "merged"
+
+
+def test_own_only_manager_gets_404(client, make_user, make_customer):
+    me = make_user("own")
+    CustomerVisibility.objects.create(user=me, own_only=True)
+    mine = make_customer()
+    other = make_customer()
+    mine.manager = me
+    mine.save(update_fields=["manager"])
+    client.force_login(me)
+    assert client.get(reverse("customers:detail", args=[other.pk])).status_code == 404
+    assert client.get(reverse("customers:detail", args=[mine.pk])).status_code == 200
+    body = client.get(reverse("customers:list")).content.decode()
+    assert reverse("customers:detail", args=[other.pk]) not in body
+
+
+def test_no_permission_is_403(client, make_user):
+    client.force_login(make_user("wh", role="Warehouse"))
+    assert client.get(reverse("customers:list")).status_code == 403
+
+
+def test_companies_pages(manager_client, store, make_customer, django_assert_max_num_queries):
+    response = manager_client.post(
+        reverse("customers:company_create"),
+        {"store": store.pk, "legal_name": "Romashka", "inn": "7701234567"},
+    )
+    assert response.status_code == 302
+    company_url = response["Location"]
+    person = make_customer(first_name="<i>p</i>")
+    manager_client.post(company_url + "contacts/", {"customer": person.pk, "role": "buyer"})
+    with django_assert_max_num_queries(20):
+        body = manager_client.get(company_url).content.decode()
+    assert "&lt;i&gt;p&lt;/i&gt;" in body and "7701234567" in body
+    assert "Romashka" in manager_client.get(reverse("customers:companies"), {"q": "roma"}).content.decode()
+
+
+def test_segments_page_and_filter(manager_client, make_customer):
+    make_customer(first_name="Anna")
+    response = manager_client.post(
+        reverse("customers:segment_create"),
+        {
+            "name": "No orders",
+            "rules_json": '{"conditions": [{"field": "orders_count", "op": "eq", "value": 0}]}',
+        },
+    )
+    assert response.status_code == 302
+    segment = Segment.objects.get()
+    assert "1 customer" in manager_client.get(reverse("customers:segments")).content.decode()
+    bad = manager_client.post(
+        reverse("customers:segment_create"),
+        {"name": "Bad", "rules_json": '{"conditions": [{"field": "password"}]}'},
+    )
+    assert bad.status_code == 200 and not Segment.objects.filter(name="Bad").exists()
+    listed = manager_client.get(reverse("customers:list"), {"segment": segment.pk}).content.decode()
+    assert "Anna" in listed
