@@ -1,2 +1,133 @@
+"""Demo customers and companies: persons in several languages, realistic phones, tags, planted duplicates.
+
+Idempotent: every demo customer / company has an external id `demo-<n>` in its store; existing ones
+are reused. Sizes: S 300 persons, M 3,000, L 200,000 (L goes through the services too: slow).
+"""
+
+from __future__ import annotations
+
+import random
+
+from shopkeeper.core.changes import Actor
+from shopkeeper.stores.models import Store
+
+from .models import Company, Customer
+from .services import CustomerInput, company_contact_link, company_create, customer_create, tag_get_or_create
+
+COUNTS = {"S": 300, "M": 3000, "L": 200_000}
+STORE_LOCALES = {"moscow": ["ru_RU"], "kyiv": ["uk_UA"], "main": ["en_US", "zh_CN"]}
+TAGS = ["vip", "wholesale", "newsletter", "problem", "loyal"]
+
+
+def _phone(rng: random.Random, locale: str) -> str:
+    n = lambda k: "".join(str(rng.randint(0, 9)) for _ in range(k))  # noqa: E731
+    match locale:
+        case "ru_RU":
+            return rng.choice([f"+7 9{n(2)} {n(3)}-{n(2)}-{n(2)}", f"8 (9{n(2)}) {n(3)}{n(4)}", f"+79{n(9)}"])
+        case "uk_UA":
+            return rng.choice([f"+380 {rng.choice(['50', '67', '93', '97'])} {n(3)} {n(2)} {n(2)}"])
+        case "zh_CN":
+            return f"+86 1{rng.choice('3589')}{n(1)} {n(4)} {n(4)}"
+    return f"({rng.choice(['212', '415', '646', '312'])}) {rng.randint(2, 9)}{n(2)}-{n(4)}"
+
+
 def load(ctx) -> None:
-    pass
+    actor = Actor.system("demo")
+    rng = random.Random(ctx.seed)
+    stores = {s.code: s for s in Store.objects.filter(code__in=STORE_LOCALES)}
+    if not stores:
+        ctx.log("customers: no demo stores; skipped")
+        return
+    tags = [tag_get_or_create(name=name, actor=actor) for name in TAGS]
+    total = COUNTS.get(ctx.size, 300)
+    existing = set(
+        Customer.objects.filter(external_id__startswith="demo-").values_list("store_id", "external_id")
+    )
+    codes = sorted(stores)
+    created = 0
+    planted: list[tuple[Store, str, str, str]] = []
+    for i in range(total):
+        store = stores[codes[i % len(codes)]]
+        external_id = f"demo-{i}"
+        rng = random.Random(f"{ctx.seed}-{i}")  # per person, so skipping existing ones keeps the rest stable
+        locale = rng.choice(STORE_LOCALES[store.code])
+        fake = ctx.faker[locale]
+        first, last = fake.first_name(), fake.last_name()
+        phone = _phone(rng, locale)
+        email = f"{fake.user_name()}{i}@{fake.free_email_domain()}"
+        if i % 25 == 24 and planted:
+            # A planted duplicate: a known person typed again in another format.
+            p_store, p_first, p_last, p_phone = rng.choice(planted)
+        if i % 25 == 24 and planted and (p_store.pk, f"demo-dup-{i}") not in existing:
+            customer_create(
+                store=p_store,
+                data=CustomerInput(
+                    first_name=p_first,
+                    last_name=p_last,
+                    phone=p_phone.replace(" ", ""),
+                    external_id=f"demo-dup-{i}",
+                ),
+                actor=actor,
+            )
+        if len(planted) < 200:
+            planted.append((store, first, last, phone))
+        if (store.pk, external_id) in existing:
+            continue
+        customer_create(
+            store=store,
+            data=CustomerInput(
+                first_name=first,
+                last_name=last,
+                patronymic=fake.middle_name() if locale == "ru_RU" and hasattr(fake, "middle_name") else "",
+                phone=phone,
+                email=email,
+                external_id=external_id,
+                address={"country": locale[-2:], "city": fake.city(), "street": fake.street_name()},
+                extra={
+                    "consent_email": rng.random() < 0.4,
+                    "source": rng.choice(["web", "instagram", "phone", ""]),
+                },
+            ),
+            actor=actor,
+            tags=rng.sample(tags, k=rng.randint(0, 2)),
+            find_duplicates=True,
+        )
+        created += 1
+    ctx.log(f"customers: {created} created")
+    _companies(ctx, rng, stores, actor)
+
+
+def _companies(ctx, rng: random.Random, stores: dict[str, Store], actor: Actor) -> None:
+    have = set(Company.objects.filter(external_id__startswith="demo-").values_list("store_id", "external_id"))
+    for i in range(30):
+        store = stores[sorted(stores)[i % len(stores)]]
+        if (store.pk, f"demo-{i}") in have:
+            continue
+        locale = STORE_LOCALES[store.code][0]
+        fake = ctx.faker[locale]
+        taxes = (
+            {"inn": str(rng.randint(10**9, 10**10 - 1)), "kpp": str(rng.randint(10**8, 10**9 - 1))}
+            if locale == "ru_RU"
+            else {"edrpou": str(rng.randint(10**7, 10**8 - 1))}
+            if locale == "uk_UA"
+            else {"ein": f"{rng.randint(10, 99)}-{rng.randint(10**6, 10**7 - 1)}"}
+        )
+        company = company_create(
+            store=store,
+            legal_name=fake.company(),
+            tax_ids=taxes,
+            external_id=f"demo-{i}",
+            price_type=rng.choice(["", "wholesale", "retail"]),
+            actor=actor,
+        )
+        people = list(
+            Customer.objects.filter(store=store, merged_into__isnull=True).order_by("?")[: rng.randint(1, 3)]
+        )
+        for person in people:
+            company_contact_link(
+                company=company,
+                customer=person,
+                role=rng.choice(["buyer", "director", "accountant"]),
+                actor=actor,
+            )
+    ctx.log("customers: companies ready")

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+from faker import Faker
+
+from shopkeeper.core.demo import LOCALES, DemoContext
+from shopkeeper.customers import demo
+from shopkeeper.customers.models import Company, CompanyContact, Customer, DuplicateCandidate
+from shopkeeper.stores.models import Store
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loader_is_idempotent_and_plants_duplicates(monkeypatch):
+    monkeypatch.setitem(demo.COUNTS, "S", 60)
+    Store.objects.create(code="main", name="Main", currency="USD")
+    Store.objects.create(code="moscow", name="Moscow", currency="RUB")
+    Store.objects.create(code="kyiv", name="Kyiv", currency="UAH")
+    faker = Faker(LOCALES)
+    Faker.seed(1)
+    ctx = DemoContext(size="S", faker=faker, seed=1, log=logging.getLogger("demo").info)
+    demo.load(ctx)
+    counts = (Customer.objects.count(), Company.objects.count(), DuplicateCandidate.objects.count())
+    assert counts[0] >= 60 and counts[1] == 30 and counts[2] >= 2
+    assert CompanyContact.objects.exists()
+    assert Customer.objects.filter(phones__is_valid=True).distinct().count() == Customer.objects.count()
+    demo.load(ctx)
+    assert (Customer.objects.count(), Company.objects.count(), DuplicateCandidate.objects.count()) == counts
