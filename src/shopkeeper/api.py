@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -79,6 +80,20 @@ def install_problem_handlers(api: NinjaAPI) -> NinjaAPI:
     def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return problem(404, slug="not-found", detail="No such object, or it is not visible to this key.")
 
+    @api.exception_handler(DjangoValidationError)
+    def on_domain_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        errors = []
+        if hasattr(exc, "error_dict"):
+            for key, messages in exc.message_dict.items():
+                loc = [int(p) if p.isdigit() else p for p in key.split(".")] if key != "__all__" else []
+                errors += [{"loc": loc, "msg": m, "type": "invalid"} for m in messages]
+        else:
+            errors = [
+                {"loc": [], "msg": m, "type": getattr(exc, "code", None) or "invalid"} for m in exc.messages
+            ]
+        detail = errors[0]["msg"] if len(errors) == 1 else "The request has invalid fields."
+        return problem(422, slug="validation-error", detail=detail, errors=errors)
+
     @api.exception_handler(PermissionDenied)
     def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
         return problem(403, slug="forbidden", detail=str(exc) or "Not allowed.")
@@ -113,9 +128,17 @@ def _mount() -> None:
     from shopkeeper.catalog.api import router as catalog_router
     from shopkeeper.customers.api import router as customers_router
     from shopkeeper.inventory.api import router as inventory_router
+    from shopkeeper.orders.api import router as orders_router
     from shopkeeper.stores.api import router as stores_router
 
-    for router in (accounts_router, stores_router, catalog_router, inventory_router, customers_router):
+    for router in (
+        accounts_router,
+        stores_router,
+        orders_router,
+        catalog_router,
+        inventory_router,
+        customers_router,
+    ):
         api.add_router("", router)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "shopkeeper.catalog",
     "shopkeeper.inventory",
     "shopkeeper.customers",
+    "shopkeeper.orders",
 ]
 
 MIDDLEWARE = [

@@ -13,4 +13,5 @@ urlpatterns = [
     path("catalog/", include("shopkeeper.catalog.urls")),
     path("inventory/", include("shopkeeper.inventory.urls")),
     path("customers/", include("shopkeeper.customers.urls")),
+    path("orders/", include("shopkeeper.orders.urls")),
 ]

@@ -8,12 +8,35 @@ from django.utils.translation import gettext_lazy as _
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
+class WorkStatus(models.TextChoices):
+    ONLINE = "online", _("Online")
+    BUSY = "busy", _("Busy")
+    AWAY = "away", _("Away")
+
+
 class User(AbstractUser):
     """A person who works in the CRM. The role is a group (see roles.py)."""
 
     email = models.EmailField(_("email address"), blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, blank=True)
+    work_status = models.CharField(
+        _("status"), max_length=10, choices=WorkStatus.choices, default=WorkStatus.AWAY
+    )
+    stores = models.ManyToManyField(
+        "stores.Store",
+        blank=True,
+        related_name="users",
+        verbose_name=_("stores"),
+        help_text=_("Limit the user to these stores (orders, customers, assignment). Empty: all stores."),
+    )
+    own_orders_only = models.BooleanField(
+        _("only own orders"), default=False, help_text=_("Sees only the orders assigned to them.")
+    )
+    receives_orders = models.BooleanField(
+        _("receives new orders"), default=True, help_text=_("Takes part in automatic assignment when online.")
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

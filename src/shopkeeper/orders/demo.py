@@ -1,0 +1,344 @@
+"""Demo orders: a year of history written through bulk paths (totals computed by totals.py, change
+log rows included), plus the recent open orders created through the services so stock reservations
+and the ledger are real."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from shopkeeper.accounts.models import User, WorkStatus
+from shopkeeper.catalog.models import Offer, Price
+from shopkeeper.core.changes import Actor
+from shopkeeper.core.demo import DemoContext
+from shopkeeper.core.models import ActorType, Change, ChangeLink
+from shopkeeper.customers.models import Customer
+from shopkeeper.stores.models import Store
+
+from . import services, totals
+from .models import (
+    CancelReason,
+    Channel,
+    DeliveryType,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderType,
+    Payment,
+    PaymentState,
+    PaymentType,
+    Status,
+    StoreOrderSettings,
+)
+
+HISTORY = {"S": 3000, "M": 30000, "L": 100000}
+LIVE = {"S": 40, "M": 80, "L": 120}
+PREFIX = {"main": "NW-", "moscow": "MSK-", "kyiv": "KV-"}
+
+
+def load(ctx: DemoContext) -> None:
+    if Order.objects.exists():
+        ctx.log("  orders exist; left as they are")
+        return
+    rng = random.Random(ctx.seed)
+    stores = list(Store.objects.filter(is_active=True))
+    offers = list(
+        Offer.objects.filter(is_active=True, product__is_active=True).select_related("product")[:2000]
+    )
+    if not stores or not offers:
+        ctx.log("  no stores or offers; skipped")
+        return
+    for store in stores:
+        StoreOrderSettings.objects.get_or_create(
+            store=store, defaults={"number_prefix": PREFIX.get(store.code, "")}
+        )
+    User.objects.filter(groups__name__in=["Manager", "Head of sales"]).update(work_status=WorkStatus.ONLINE)
+    _history(ctx, rng, stores, offers, HISTORY[ctx.size])
+    _live(ctx, rng, stores, offers, LIVE[ctx.size])
+
+
+def _pareto_customers(rng: random.Random, customers: list[Customer]) -> Customer:
+    # A few customers buy again and again; most buy once or twice.
+    index = min(int(rng.paretovariate(1.2)) - 1, len(customers) - 1)
+    return customers[index] if rng.random() < 0.6 else rng.choice(customers)
+
+
+def _history(ctx, rng, stores, offers, count) -> None:
+    statuses = {s.code: s for s in Status.objects.select_related("group")}
+    channels = list(Channel.objects.all())
+    channel_weights = [5 if c.code == "web" else 3 if c.code == "phone" else 1 for c in channels]
+    retail = OrderType.objects.get(code="retail")
+    wholesale = OrderType.objects.filter(code="wholesale").first() or retail
+    deliveries = list(DeliveryType.objects.all())
+    payment_types = list(PaymentType.objects.all())
+    reasons = list(CancelReason.objects.all())
+    managers = list(User.objects.filter(groups__name__in=["Manager", "Head of sales"]))
+    prices = {(p.offer_id, p.price_type.code): p.amount for p in Price.objects.select_related("price_type")}
+    customers_by_store = {
+        s.pk: list(
+            Customer.objects.filter(store=s, merged_into__isnull=True).prefetch_related("phones", "emails")
+        )
+        for s in stores
+    }
+    now = timezone.now()
+    start = now - dt.timedelta(days=365)
+    counters = dict.fromkeys([s.pk for s in stores], 0)
+    prefix = {s.store_id: s.number_prefix for s in StoreOrderSettings.objects.all()}
+    final_weights = [
+        ("delivered", 70),
+        ("cancelled", 14),
+        ("returned", 3),
+        ("shipped", 5),
+        ("confirmed", 3),
+        ("assembling", 3),
+        ("no-answer", 2),
+    ]
+    batch: list[tuple[Order, list[OrderLine], list[Payment]]] = []
+
+    def flush() -> None:
+        with transaction.atomic():
+            Order.objects.bulk_create([o for o, _l, _p in batch])
+            lines = [ln for o, ls, _p in batch for ln in ls]
+            for o, ls, ps in batch:
+                for ln in ls:
+                    ln.order = o
+                for p in ps:
+                    p.order = o
+            OrderLine.objects.bulk_create(lines)
+            Payment.objects.bulk_create([p for _o, _l, ps in batch for p in ps])
+            changes = []
+            for o, _l, _p in batch:
+                changes.append(
+                    Change(
+                        at=o.created_at,
+                        entity="order",
+                        entity_id=o.pk,
+                        action="created",
+                        changes={
+                            "number": [None, o.number],
+                            "status": [None, "new"],
+                            "total": [None, str(o.total)],
+                        },
+                        actor_type=ActorType.API_KEY
+                        if o.channel and o.channel.code == "web"
+                        else ActorType.USER,
+                        actor_label="site"
+                        if o.channel and o.channel.code == "web"
+                        else (o.manager.username if o.manager else "system"),
+                        source="demo",
+                    )
+                )
+                if o.status.code != "new":
+                    changes.append(
+                        Change(
+                            at=o.status_changed_at,
+                            entity="order",
+                            entity_id=o.pk,
+                            action="status_changed",
+                            changes={"status": ["new", o.status.code]},
+                            actor_type=ActorType.USER,
+                            actor_label=o.manager.username if o.manager else "system",
+                            source="demo",
+                        )
+                    )
+            Change.objects.bulk_create(changes)
+            customer_of = {o.pk: o.customer_id for o, _l, _p in batch if o.customer_id}
+            ChangeLink.objects.bulk_create(
+                [
+                    ChangeLink(change=c, entity="customer", entity_id=customer_of[c.entity_id])
+                    for c in changes
+                    if c.entity_id in customer_of
+                ]
+            )
+        batch.clear()
+
+    for i in range(count):
+        store = rng.choices(stores, weights=[5, 3, 2][: len(stores)] + [1] * max(0, len(stores) - 3))[0]
+        customers = customers_by_store.get(store.pk) or []
+        if not customers:
+            continue
+        # Seasonality: more orders in November-December, fewer in summer.
+        while True:
+            created = start + dt.timedelta(seconds=rng.random() * 365 * 86400)
+            season = 1.0 + (0.8 if created.month in (11, 12) else -0.3 if created.month in (6, 7, 8) else 0.0)
+            if rng.random() < season / 1.8:
+                break
+        age_days = (now - created).days
+        if age_days < 3:
+            continue
+        code = rng.choices([c for c, _w in final_weights], weights=[w for _c, w in final_weights])[0]
+        if age_days > 30 and code in ("confirmed", "assembling", "no-answer", "shipped"):
+            code = "delivered"
+        status = statuses[code]
+        customer = _pareto_customers(rng, customers)
+        order_type = wholesale if rng.random() < 0.08 else retail
+        price_type = "wholesale" if order_type is wholesale else "retail"
+        counters[store.pk] += 1
+        phone = next(iter(customer.phones.all()), None)
+        email = next(iter(customer.emails.all()), None)
+        delivery = rng.choice(deliveries)
+        manager = rng.choice(managers) if managers else None
+        order = Order(
+            store=store,
+            number=f"{prefix.get(store.pk, '')}{counters[store.pk]}",
+            external_id=str(100000 + i) if rng.random() < 0.6 else "",
+            customer=customer,
+            manager=manager,
+            channel=rng.choices(channels, weights=channel_weights)[0],
+            order_type=order_type,
+            status=status,
+            status_changed_at=created + dt.timedelta(hours=rng.randint(1, 72)),
+            is_cancelled=status.group.is_cancelled,
+            is_final=status.group.is_final,
+            customer_name=customer.full_name[:310],
+            phone=(phone.e164 or phone.raw) if phone else "",
+            phone_digits=phone.digits[:20] if phone else "",
+            email=email.email if email else "",
+            price_type=price_type,
+            delivery_type=delivery,
+            delivery_cost=delivery.default_cost,
+            delivery_address_text=ctx.faker.address().replace("\n", ", ")[:500]
+            if delivery.code != "pickup"
+            else "",
+            tracking_number=f"TRK{rng.randint(10**9, 10**10)}" if code in ("shipped", "delivered") else "",
+            cancel_reason=rng.choice(reasons) if status.group.is_cancelled and reasons else None,
+            utm={"source": rng.choice(["google", "yandex", "direct", "email", "instagram"])}
+            if rng.random() < 0.4
+            else {},
+            created_at=created,
+            updated_at=created,
+            stock_state="shipped"
+            if code in ("shipped", "delivered")
+            else "released"
+            if status.group.is_cancelled
+            else "",
+        )
+        lines = []
+        for position, offer in enumerate(
+            rng.sample(offers, k=min(len(offers), rng.choices([1, 2, 3, 4], weights=[45, 30, 15, 10])[0]))
+        ):
+            price = (
+                prices.get((offer.pk, price_type)) or prices.get((offer.pk, "retail")) or Decimal("100.00")
+            )
+            quantity = Decimal(rng.choices([1, 2, 3], weights=[80, 15, 5])[0])
+            percent = Decimal(rng.choice([0, 0, 0, 5, 10]))
+            amounts = totals.line_amounts(quantity=quantity, price=price, discount_percent=percent)
+            lines.append(
+                OrderLine(
+                    offer=offer,
+                    sku=offer.sku,
+                    name=offer.name,
+                    quantity=quantity,
+                    price=price,
+                    catalog_price=price,
+                    discount_percent=percent,
+                    purchase_price=offer.purchase_price,
+                    total=amounts.total,
+                    position=position,
+                    status=LineStatus.ACTIVE,
+                    stock_state=order.stock_state,
+                )
+            )
+        amounts = totals.order_amounts(
+            lines=[
+                (
+                    totals.line_amounts(
+                        quantity=ln.quantity, price=ln.price, discount_percent=ln.discount_percent
+                    ),
+                    ln.quantity,
+                    ln.purchase_price,
+                )
+                for ln in lines
+            ],
+            delivery_cost=order.delivery_cost,
+        )
+        order.subtotal, order.discount_total, order.total = (
+            amounts.subtotal,
+            amounts.discount_total,
+            amounts.total,
+        )
+        order.purchase_total = amounts.purchase_total
+        payments = []
+        if code in ("delivered", "shipped", "returned") or (code == "confirmed" and rng.random() < 0.5):
+            state = PaymentState.REFUNDED if code == "returned" else PaymentState.PAID
+            payments.append(
+                Payment(
+                    payment_type=rng.choice(payment_types),
+                    amount=order.total,
+                    status=state,
+                    paid_at=order.status_changed_at,
+                )
+            )
+        status_paid, paid = totals.payment_status(
+            total=order.total, payments=[(p.status, p.amount) for p in payments]
+        )
+        order.payment_status, order.paid_amount = status_paid, paid
+        batch.append((order, lines, payments))
+        if len(batch) >= 500:
+            flush()
+    if batch:
+        flush()
+    for store_id, n in counters.items():
+        StoreOrderSettings.objects.filter(store_id=store_id).update(last_number=n)
+    ctx.log(f"  {sum(counters.values())} historical orders")
+
+
+def _live(ctx, rng, stores, offers, count) -> None:
+    """Recent orders through the services: real reservations, events and timelines."""
+    from shopkeeper.customers.services import CustomerInput
+
+    actor = Actor(type=ActorType.API_KEY, label="site", source="demo")
+    skus = [o.sku for o in offers if not o.product.is_service]
+    statuses = {s.code: s for s in Status.objects.select_related("group")}
+    created = 0
+    for i in range(count):
+        store = rng.choice(stores)
+        first, last = ctx.faker.first_name(), ctx.faker.last_name()
+        data = services.OrderInput(
+            store=store,
+            external_id=f"web-{200000 + i}",
+            channel=rng.choice(["web", "web", "phone", "marketplace"]),
+            customer=CustomerInput(
+                first_name=first,
+                last_name=last,
+                phone=_phone(rng, store),
+                email=f"{ctx.faker.user_name()}@example.com",
+            ),
+            lines=[
+                services.LineInput(sku=sku, quantity=Decimal(rng.choice([1, 1, 2])))
+                for sku in rng.sample(skus, k=rng.choice([1, 2, 3]))
+            ],
+            delivery=services.DeliveryInput(
+                type=rng.choice(["courier", "pickup", "post"]),
+                address={"text": ctx.faker.address().replace("\n", ", ")},
+            ),
+            customer_comment=rng.choice(["", "", "Call before delivery", "Leave at the door"]),
+        )
+        if rng.random() < 0.1:
+            data.lines.append(
+                services.LineInput(
+                    sku=f"UNKNOWN-{i}", name="Gift wrapping", quantity=Decimal(1), price=Decimal("5.00")
+                )
+            )
+        order = services.order_create(data=data, actor=actor)
+        move = rng.random()
+        if move < 0.35:
+            services.order_set_status(order=order, status=statuses["confirmed"], actor=actor)
+        elif move < 0.5:
+            services.order_set_status(order=order, status=statuses["assembling"], actor=actor)
+        created += 1
+    ctx.log(f"  {created} open orders through the services")
+
+
+def _phone(rng: random.Random, store: Store) -> str:
+    if store.code == "moscow":
+        return (
+            f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+        )
+    if store.code == "kyiv":
+        return f"+380 {rng.choice(['50', '67', '93'])} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+    return f"+1 {rng.randint(201, 989)} {rng.randint(200, 999)} {rng.randint(1000, 9999)}"

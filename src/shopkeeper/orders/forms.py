@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shopkeeper.accounts.models import User
+from shopkeeper.core.forms import StyledFormMixin
+from shopkeeper.stores.models import Store
+
+from .models import CancelReason, Channel, DeliveryType, OrderType, PaymentState, PaymentType, Status
+
+
+class OrderFieldsForm(StyledFormMixin, forms.Form):
+    manager = forms.ModelChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False)
+    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), required=False)
+    customer_comment = forms.CharField(
+        label=_("Customer comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+    manager_comment = forms.CharField(
+        label=_("Manager comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+    discount_percent = forms.DecimalField(
+        label=_("Order discount, %"), min_value=0, max_value=100, decimal_places=2, required=False
+    )
+    discount_amount = forms.DecimalField(
+        label=_("Order discount"), min_value=0, decimal_places=2, required=False
+    )
+    delivery_type = forms.ModelChoiceField(
+        label=_("Delivery type"), queryset=DeliveryType.objects.none(), required=False
+    )
+    delivery_cost = forms.DecimalField(
+        label=_("Delivery cost"), min_value=0, decimal_places=2, required=False
+    )
+    delivery_address_text = forms.CharField(label=_("Delivery address"), required=False, max_length=500)
+    delivery_date = forms.DateField(
+        label=_("Delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    delivery_time_from = forms.TimeField(
+        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    delivery_time_to = forms.TimeField(
+        label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
+        self.fields["delivery_type"].queryset = DeliveryType.objects.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("delivery_time_from"), data.get("delivery_time_to")
+        if start and end and end <= start:
+            self.add_error("delivery_time_to", _("The window must end after it starts."))
+        for name in ("discount_percent", "discount_amount", "delivery_cost"):
+            if data.get(name) is None:
+                data[name] = Decimal(0)
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ModelChoiceField(queryset=Status.objects.all())
+    comment = forms.CharField(required=False, max_length=4000)
+    cancel_reason = forms.ModelChoiceField(
+        queryset=CancelReason.objects.filter(is_active=True), required=False
+    )
+
+
+class PaymentForm(StyledFormMixin, forms.Form):
+    payment_type = forms.ModelChoiceField(
+        label=_("Payment type"), queryset=PaymentType.objects.none(), required=False
+    )
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2)
+    status = forms.ChoiceField(label=_("Status"), choices=PaymentState.choices, initial=PaymentState.PAID)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payment_type"].queryset = PaymentType.objects.filter(is_active=True)
+
+
+class NewOrderForm(StyledFormMixin, forms.Form):
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
+    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), required=False)
+    order_type = forms.ModelChoiceField(label=_("Order type"), queryset=OrderType.objects.none())
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel", "autofocus": True}),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    delivery_type = forms.ModelChoiceField(
+        label=_("Delivery type"), queryset=DeliveryType.objects.none(), required=False
+    )
+    delivery_address = forms.CharField(label=_("Delivery address"), max_length=500, required=False)
+    payment_type = forms.ModelChoiceField(
+        label=_("Payment type"), queryset=PaymentType.objects.none(), required=False
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, stores=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = stores if stores is not None else Store.objects.filter(is_active=True)
+        self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
+        self.fields["order_type"].queryset = OrderType.objects.filter(is_active=True)
+        self.fields["delivery_type"].queryset = DeliveryType.objects.filter(is_active=True)
+        self.fields["payment_type"].queryset = PaymentType.objects.filter(is_active=True)
+        self.fields["order_type"].initial = OrderType.objects.filter(is_active=True).first()
+        self.fields["channel"].initial = Channel.objects.filter(code="phone").first()
+
+    def clean(self):
+        data = super().clean()
+        if not (
+            data.get("customer_id")
+            or data.get("phone")
+            or data.get("email")
+            or data.get("last_name")
+            or data.get("first_name")
+        ):
+            self.add_error("phone", _("Enter the customer's phone, email or name."))
+        return data
+
+
+class DictionaryForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        fields = ["code", "name", "position", "is_active"]
+
+
+def dictionary_form(model):
+    fields = ["code", "name", "position", "is_active"]
+    if model is Status:
+        fields = [
+            "code",
+            "name",
+            "group",
+            "color",
+            "time_limit_minutes",
+            "stock_action",
+            "position",
+            "is_active",
+        ]
+    elif model is DeliveryType:
+        fields = [*fields[:2], "default_cost", *fields[2:]]
+    widgets = {"color": forms.TextInput(attrs={"type": "color"})} if model is Status else {}
+    return forms.modelform_factory(model, form=DictionaryForm, fields=fields, widgets=widgets)

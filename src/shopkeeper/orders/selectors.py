@@ -1,0 +1,286 @@
+"""Reads of orders. `OrderFilter` is the one filter definition behind the HTML list and the API list."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from shopkeeper.customers.normalize import digits_of
+
+from .models import Order, Status, StatusGroup
+
+SORTS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-total": ("-total", "-id"),
+    "total": ("total", "id"),
+    "-status_changed": ("-status_changed_at", "-id"),
+    "-number": ("-id",),
+}
+DEFAULT_SORT = "-created"
+
+
+def _list(q: QueryDict | dict, name: str) -> list[str]:
+    if isinstance(q, QueryDict):
+        values = q.getlist(name)
+    else:
+        v = q.get(name)
+        values = v if isinstance(v, list) else ([v] if v not in (None, "") else [])
+    out: list[str] = []
+    for v in values:
+        out += [p.strip() for p in str(v).split(",") if p.strip()]
+    return out
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    try:
+        return Decimal(value) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _day(value: str | None, end: bool = False) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is not None:
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+    day = parse_date(value)
+    if day is None:
+        return None
+    moment = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time.min)
+    return timezone.make_aware(moment)
+
+
+@dataclass
+class OrderFilter:
+    status: list[str] = field(default_factory=list)
+    group: list[str] = field(default_factory=list)
+    store: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    order_type: list[str] = field(default_factory=list)
+    manager: list[str] = field(default_factory=list)  # user ids, or "none" for unassigned
+    payment_status: list[str] = field(default_factory=list)
+    delivery_type: list[str] = field(default_factory=list)
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    status_changed_after: dt.datetime | None = None
+    delivery_after: dt.date | None = None
+    delivery_before: dt.date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    overdue: bool = False
+    attention: bool = False
+    customer: int | None = None
+    company: int | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def from_query(cls, q: QueryDict | dict) -> OrderFilter:
+        def one(name):
+            v = q.get(name)
+            return v[0] if isinstance(v, list) and v else v
+
+        def flag(name):
+            return str(one(name) or "").lower() in {"1", "true", "yes", "on"}
+
+        def int_or_none(name):
+            try:
+                return int(one(name))
+            except (TypeError, ValueError):
+                return None
+
+        delivery_after = _day(one("delivery_after"))
+        delivery_before = _day(one("delivery_before"))
+        sort = one("sort") or DEFAULT_SORT
+        return cls(
+            status=_list(q, "status"),
+            group=_list(q, "group"),
+            store=_list(q, "store"),
+            channel=_list(q, "channel"),
+            order_type=_list(q, "order_type"),
+            manager=_list(q, "manager"),
+            payment_status=_list(q, "payment_status"),
+            delivery_type=_list(q, "delivery_type"),
+            created_after=_day(one("created_after")),
+            created_before=_day(one("created_before"), end=True),
+            status_changed_after=_day(one("status_changed_after")),
+            delivery_after=delivery_after.date() if delivery_after else None,
+            delivery_before=delivery_before.date() if delivery_before else None,
+            amount_min=_decimal(one("amount_min")),
+            amount_max=_decimal(one("amount_max")),
+            overdue=flag("overdue"),
+            attention=flag("attention"),
+            customer=int_or_none("customer"),
+            company=int_or_none("company"),
+            q=str(one("q") or "").strip()[:100],
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+        )
+
+    def apply(self, qs: QuerySet[Order], *, skip_group: bool = False) -> QuerySet[Order]:
+        if self.status:
+            qs = qs.filter(status__code__in=self.status)
+        if self.group and not skip_group:
+            qs = qs.filter(status__group__code__in=self.group)
+        if self.store:
+            qs = qs.filter(store__code__in=self.store)
+        if self.channel:
+            qs = qs.filter(channel__code__in=self.channel)
+        if self.order_type:
+            qs = qs.filter(order_type__code__in=self.order_type)
+        if self.manager:
+            ids = [int(m) for m in self.manager if m.isdigit()]
+            cond = Q(manager_id__in=ids)
+            if "none" in self.manager:
+                cond |= Q(manager__isnull=True)
+            qs = qs.filter(cond)
+        if self.payment_status:
+            qs = qs.filter(payment_status__in=self.payment_status)
+        if self.delivery_type:
+            qs = qs.filter(delivery_type__code__in=self.delivery_type)
+        if self.created_after:
+            qs = qs.filter(created_at__gte=self.created_after)
+        if self.created_before:
+            qs = qs.filter(created_at__lt=self.created_before)
+        if self.status_changed_after:
+            qs = qs.filter(status_changed_at__gte=self.status_changed_after)
+        if self.delivery_after:
+            qs = qs.filter(delivery_date__gte=self.delivery_after)
+        if self.delivery_before:
+            qs = qs.filter(delivery_date__lt=self.delivery_before)
+        if self.amount_min is not None:
+            qs = qs.filter(total__gte=self.amount_min)
+        if self.amount_max is not None:
+            qs = qs.filter(total__lte=self.amount_max)
+        if self.overdue:
+            qs = qs.filter(is_final=False, overdue_at__lt=timezone.now())
+        if self.attention:
+            qs = qs.filter(needs_attention=True)
+        if self.customer:
+            qs = qs.filter(customer_id=self.customer)
+        if self.company:
+            qs = qs.filter(company_id=self.company)
+        if self.q:
+            qs = qs.filter(search_condition(self.q))
+        return qs
+
+    def is_empty(self) -> bool:
+        return self == OrderFilter(sort=self.sort)
+
+
+def search_condition(text: str) -> Q:
+    """Number, external id, tracking number, phone fragment (any format), email, customer name."""
+    text = text.strip()
+    cond = Q(number__iexact=text) | Q(external_id=text) | Q(tracking_number=text)
+    if "@" in text:
+        return cond | Q(email__icontains=text.lower())
+    digits = digits_of(text)
+    if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 6:
+        fragments = {digits}
+        if digits.startswith("8") and len(digits) == 11:
+            fragments.add("7" + digits[1:])  # Russian trunk prefix: 8 915 ... is +7 915 ...
+        for fragment in fragments:
+            cond |= Q(phone_digits__contains=fragment)
+        return cond
+    return cond | Q(customer_name__icontains=text) | Q(company__legal_name__icontains=text)
+
+
+def orders_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet[Order]:
+    """Orders a user (own-orders-only, limited to stores) or an API key (store_ids) may see."""
+    qs = Order.objects.all()
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=store_ids)
+    if user is not None and not user.is_superuser:
+        user_stores = list(user.stores.values_list("pk", flat=True))
+        if user_stores:
+            qs = qs.filter(store_id__in=user_stores)
+        if user.own_orders_only:
+            qs = qs.filter(manager_id=user.pk)
+    return qs
+
+
+def list_queryset(qs: QuerySet[Order]) -> QuerySet[Order]:
+    return qs.select_related("store", "status__group", "manager", "channel", "delivery_type", "customer")
+
+
+# --- keyset pagination for the HTML list ----------------------------------------------------
+
+
+def _encode(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any] | None:
+    try:
+        return json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+    except ValueError:
+        return None
+
+
+def keyset_page(
+    qs: QuerySet[Order], *, sort: str, cursor: str | None, limit: int
+) -> tuple[list[Order], str | None]:
+    """A page after `cursor` in `sort` order; O(limit) at any depth (no OFFSET, no COUNT)."""
+    fields = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    key_field = fields[0].lstrip("-")
+    descending = fields[0].startswith("-")
+    values = _decode(cursor) if cursor else None
+    if values and len(values) == len(fields):
+        if len(fields) == 1:
+            qs = qs.filter(id__lt=values[0]) if descending else qs.filter(id__gt=values[0])
+        else:
+            key = values[0]
+            if key_field.endswith("_at"):
+                key = parse_datetime(key)
+            elif key_field == "total":
+                key = Decimal(key)
+            op = "lt" if descending else "gt"
+            qs = qs.filter(Q(**{f"{key_field}__{op}": key}) | Q(**{key_field: key, f"id__{op}": values[1]}))
+    rows = list(qs.order_by(*fields)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not more or not rows:
+        return rows, None
+    last = rows[-1]
+    key_values = [last.id] if len(fields) == 1 else [getattr(last, key_field), last.id]
+    return rows, _encode(key_values)
+
+
+def group_counters(qs: QuerySet[Order]) -> list[dict[str, Any]]:
+    """Orders per status group for the list's counters (one grouped query)."""
+    counts = dict(
+        qs.values_list("status__group_id").annotate(n=Count("id")).values_list("status__group_id", "n")
+    )
+    return [{"group": g, "count": counts.get(g.pk, 0)} for g in StatusGroup.objects.order_by("position")]
+
+
+def order_card(*, order_id: int, qs: QuerySet[Order]) -> Order:
+    return (
+        qs.select_related(
+            "store",
+            "status__group",
+            "manager",
+            "channel",
+            "order_type",
+            "delivery_type",
+            "cancel_reason",
+            "customer",
+            "company",
+        )
+        .prefetch_related("lines__offer", "payments__payment_type")
+        .get(pk=order_id)
+    )
+
+
+def statuses() -> list[Status]:
+    return list(Status.objects.filter(is_active=True).select_related("group"))

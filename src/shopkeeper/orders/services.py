@@ -1,0 +1,917 @@
+"""Writes of orders: create, edit fields and lines, status changes with stock effects, payments,
+assignment. Every write locks the order row, recomputes totals, and records its change and event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shopkeeper.catalog.models import Offer, Price
+from shopkeeper.core.changes import Actor, apply_changes, record_change, to_jsonable
+from shopkeeper.customers.normalize import digits_of
+from shopkeeper.customers.services import CustomerInput, customer_match_or_create
+from shopkeeper.inventory import services as stock
+from shopkeeper.stores.models import Store
+
+from . import totals
+from .models import (
+    CancelReason,
+    Channel,
+    DeliveryType,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderType,
+    Payment,
+    PaymentState,
+    PaymentType,
+    Status,
+    StockAction,
+    StockState,
+    StoreOrderSettings,
+    Transition,
+)
+
+MAX_LINES = 500
+
+
+class OrderError(ValidationError):
+    """A request that cannot be carried out (illegal transition, final order edit, bad quantity)."""
+
+
+class TransitionNotAllowed(OrderError):
+    def __init__(self, order: Order, target: Status, allowed: list[Status]) -> None:
+        super().__init__(
+            _("An order in status “%(source)s” cannot move to “%(target)s”.")
+            % {"source": order.status.name, "target": target.name},
+            code="transition_not_allowed",
+        )
+        self.allowed = allowed
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LineInput:
+    quantity: Decimal
+    sku: str = ""
+    offer_id: int | None = None
+    name: str = ""
+    price: Decimal | None = None
+    discount_amount: Decimal = Decimal(0)
+    discount_percent: Decimal = Decimal(0)
+    purchase_price: Decimal | None = None
+
+
+@dataclass
+class PaymentInput:
+    amount: Decimal
+    type: str = ""
+    status: str = PaymentState.NOT_PAID
+    paid_at: dt.datetime | None = None
+    external_id: str = ""
+    comment: str = ""
+
+
+@dataclass
+class DeliveryInput:
+    type: str = ""
+    service: str = ""
+    cost: Decimal | None = None
+    net_cost: Decimal | None = None
+    address: dict[str, Any] = field(default_factory=dict)
+    date: dt.date | None = None
+    time_from: dt.time | None = None
+    time_to: dt.time | None = None
+    tracking_number: str = ""
+    status: str = ""
+
+
+@dataclass
+class OrderInput:
+    store: Store
+    lines: list[LineInput] = field(default_factory=list)
+    external_id: str = ""
+    channel: str = ""
+    order_type: str = ""
+    status: str = ""
+    created_at: dt.datetime | None = None
+    customer: CustomerInput | None = None
+    customer_id: int | None = None
+    company_id: int | None = None
+    manager_id: int | None = None
+    delivery: DeliveryInput | None = None
+    payments: list[PaymentInput] = field(default_factory=list)
+    customer_comment: str = ""
+    manager_comment: str = ""
+    utm: dict[str, Any] = field(default_factory=dict)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    discount_amount: Decimal = Decimal(0)
+    discount_percent: Decimal = Decimal(0)
+    price_type: str = ""
+
+
+def problem(code: str, detail: str = "", **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **extra}
+
+
+# --- locking helpers ------------------------------------------------------------------------
+
+
+def order_lock(order_id: int) -> Order:
+    """The order row, locked for the rest of the transaction (PostgreSQL; SQLite serialises writers)."""
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("store", "status__group", "order_type", "customer")
+        .get(pk=order_id)
+    )
+
+
+def _next_number(store: Store) -> str:
+    settings_row, _created = StoreOrderSettings.objects.get_or_create(store=store)
+    settings_row = StoreOrderSettings.objects.select_for_update().get(pk=settings_row.pk)
+    settings_row.last_number += 1
+    settings_row.save(update_fields=["last_number"])
+    return f"{settings_row.number_prefix}{settings_row.last_number}"
+
+
+# --- dictionaries ---------------------------------------------------------------------------
+
+
+def _by_code(model, code: str, problems: list, problem_code: str, field_name: str):
+    if not code:
+        return None
+    obj = model.objects.filter(code=code).first()
+    if obj is None:
+        problems.append(
+            problem(
+                problem_code,
+                _("“%(code)s” is not a known code.") % {"code": code},
+                field=field_name,
+                value=code,
+            )
+        )
+    return obj
+
+
+def first_status() -> Status:
+    return (
+        Status.objects.select_related("group")
+        .filter(is_active=True)
+        .order_by("group__position", "position")
+        .first()
+    )
+
+
+def default_order_type() -> OrderType:
+    return OrderType.objects.filter(is_active=True).order_by("position", "id").first()
+
+
+# --- lines ----------------------------------------------------------------------------------
+
+
+def _quantity(value: Any, index: int) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise OrderError({f"lines.{index}.quantity": _("Enter a number.")}) from exc
+    if not quantity.is_finite() or quantity <= 0:
+        raise OrderError({f"lines.{index}.quantity": _("The quantity must be greater than zero.")})
+    if quantity != quantity.quantize(Decimal("0.001")) or quantity >= Decimal("1e10"):
+        raise OrderError({f"lines.{index}.quantity": _("Use at most 3 decimal places.")})
+    return quantity
+
+
+def _build_lines(order: Order, inputs: list[LineInput], problems: list, start: int = 0) -> list[OrderLine]:
+    if len(inputs) > MAX_LINES:
+        raise OrderError({"lines": _("An order can have at most %(n)s lines.") % {"n": MAX_LINES}})
+    skus = {line.sku.strip() for line in inputs if line.sku and not line.offer_id}
+    ids = {line.offer_id for line in inputs if line.offer_id}
+    offers = list(Offer.objects.filter(Q(sku__in=skus) | Q(pk__in=ids)).select_related("product"))
+    by_sku = {o.sku: o for o in offers}
+    by_id = {o.pk: o for o in offers}
+    prices = {
+        p.offer_id: p.amount
+        for p in Price.objects.filter(offer__in=offers, price_type__code=order.price_type)
+    }
+    rows = []
+    for i, data in enumerate(inputs):
+        quantity = _quantity(data.quantity, i)
+        offer = by_id.get(data.offer_id) if data.offer_id else by_sku.get(data.sku.strip())
+        if data.offer_id and offer is None:
+            raise OrderError({f"lines.{i}.offer_id": _("Unknown offer.")})
+        if offer is None and data.sku:
+            problems.append(
+                problem(
+                    "unknown_sku",
+                    _("SKU “%(sku)s” is not in the catalog; kept as a free-text line.") % {"sku": data.sku},
+                    line=start + i,
+                    value=data.sku,
+                )
+            )
+        if offer is None and not (data.name or data.sku):
+            raise OrderError({f"lines.{i}.name": _("A line needs an offer, a SKU or a name.")})
+        catalog_price = prices.get(offer.pk) if offer else None
+        price = data.price if data.price is not None else catalog_price
+        if price is None:
+            price = Decimal(0)
+            if offer is not None:
+                problems.append(
+                    problem(
+                        "no_price",
+                        _("“%(sku)s” has no price of this price type.") % {"sku": offer.sku},
+                        line=start + i,
+                    )
+                )
+        price = totals.money(price)
+        if price < 0:
+            raise OrderError({f"lines.{i}.price": _("The price cannot be negative.")})
+        if catalog_price is not None and price != catalog_price:
+            problems.append(
+                problem(
+                    "price_mismatch",
+                    _("“%(sku)s” sent at %(sent)s; the catalog says %(catalog)s.")
+                    % {"sku": offer.sku, "sent": price, "catalog": catalog_price},
+                    line=start + i,
+                )
+            )
+        discount_percent = Decimal(data.discount_percent or 0)
+        if not Decimal(0) <= discount_percent <= Decimal(100):
+            raise OrderError({f"lines.{i}.discount_percent": _("The discount must be between 0 and 100%.")})
+        if Decimal(data.discount_amount or 0) < 0:
+            raise OrderError({f"lines.{i}.discount_amount": _("The discount cannot be negative.")})
+        amounts = totals.line_amounts(
+            quantity=quantity,
+            price=price,
+            discount_amount=Decimal(data.discount_amount or 0),
+            discount_percent=discount_percent,
+        )
+        rows.append(
+            OrderLine(
+                order=order,
+                offer=offer,
+                sku=offer.sku if offer else data.sku.strip()[:100],
+                name=(data.name or (offer.name if offer else data.sku))[:300],
+                quantity=quantity,
+                price=price,
+                catalog_price=catalog_price,
+                discount_amount=totals.money(data.discount_amount or 0),
+                discount_percent=discount_percent,
+                purchase_price=data.purchase_price
+                if data.purchase_price is not None
+                else (offer.purchase_price if offer else None),
+                total=amounts.total,
+                position=start + i,
+            )
+        )
+    return rows
+
+
+def _recompute(
+    order: Order, lines: list[OrderLine] | None = None, payments: list[Payment] | None = None
+) -> dict:
+    """Recompute totals and payment status from lines and payments; return the changed fields."""
+    lines = list(order.lines.all()) if lines is None else lines
+    payments = list(order.payments.all()) if payments is None else payments
+    active = [ln for ln in lines if ln.status == LineStatus.ACTIVE]
+    amounts = totals.order_amounts(
+        lines=[
+            (
+                totals.line_amounts(
+                    quantity=ln.quantity,
+                    price=ln.price,
+                    discount_amount=ln.discount_amount,
+                    discount_percent=ln.discount_percent,
+                ),
+                ln.quantity,
+                ln.purchase_price,
+            )
+            for ln in active
+        ],
+        discount_amount=order.discount_amount,
+        discount_percent=order.discount_percent,
+        delivery_cost=order.delivery_cost,
+    )
+    pay_status, paid = totals.payment_status(
+        total=amounts.total, payments=[(p.status, p.amount) for p in payments]
+    )
+    return apply_changes(
+        order,
+        {
+            "subtotal": amounts.subtotal,
+            "discount_total": amounts.discount_total,
+            "total": amounts.total,
+            "purchase_total": amounts.purchase_total,
+            "paid_amount": paid,
+            "payment_status": pay_status,
+        },
+    )
+
+
+def _order_stock_state(lines: list[OrderLine]) -> str:
+    states = {ln.stock_state for ln in lines if ln.status == LineStatus.ACTIVE and ln.offer_id}
+    if not states:
+        return ""
+    for state in (StockState.SHIPPED, StockState.RELEASED):
+        if states == {state}:
+            return state
+    if states <= {StockState.RESERVED}:
+        return StockState.RESERVED
+    if states <= {StockState.OUT_OF_STOCK}:
+        return StockState.OUT_OF_STOCK
+    if StockState.RESERVED in states:
+        return StockState.PARTIAL
+    return StockState.BACKORDERED
+
+
+def _apply_stock(order: Order, action: str, actor: Actor, lines: list[OrderLine] | None = None) -> list[dict]:
+    """Carry out a status's stock action on the order's lines; return stock problems."""
+    lines = list(order.lines.all()) if lines is None else lines
+    stocked = [ln for ln in lines if ln.offer_id]
+    problems: list[dict] = []
+    if not stocked or not action:
+        return problems
+    if action == StockAction.RESERVE:
+        active = [ln for ln in stocked if ln.status == LineStatus.ACTIVE]
+        cancelled = [ln.pk for ln in stocked if ln.status != LineStatus.ACTIVE]
+        if cancelled:
+            stock.stock_release(order_id=order.pk, line_ids=cancelled, actor=actor)
+        results = {
+            r.line_id: r
+            for r in stock.stock_reserve(
+                store=order.store,
+                order_id=order.pk,
+                lines=[
+                    stock.LineRequest(line_id=ln.pk, offer_id=ln.offer_id, quantity=ln.quantity)
+                    for ln in active
+                ],
+                actor=actor,
+            )
+        }
+        for ln in active:
+            r = results.get(ln.pk)
+            if r is None:
+                continue
+            ln.reserved, ln.stock_state = r.reserved, r.status
+            if r.status != "reserved":
+                problems.append(
+                    problem(
+                        "out_of_stock",
+                        _("“%(sku)s”: %(reserved)s of %(quantity)s reserved.")
+                        % {
+                            "sku": ln.sku,
+                            "reserved": r.reserved.normalize(),
+                            "quantity": ln.quantity.normalize(),
+                        },
+                        line=ln.position,
+                    )
+                )
+        for ln in stocked:
+            if ln.status != LineStatus.ACTIVE:
+                ln.reserved, ln.stock_state = Decimal(0), StockState.RELEASED
+    elif action == StockAction.WRITE_OFF:
+        stock.stock_write_off(order_id=order.pk, actor=actor)
+        for ln in stocked:
+            ln.reserved, ln.stock_state = (
+                Decimal(0),
+                StockState.SHIPPED if ln.status == LineStatus.ACTIVE else StockState.RELEASED,
+            )
+    elif action == StockAction.RELEASE:
+        stock.stock_release(order_id=order.pk, actor=actor)
+        for ln in stocked:
+            ln.reserved, ln.stock_state = Decimal(0), StockState.RELEASED
+    OrderLine.objects.bulk_update(stocked, ["reserved", "stock_state"])
+    order.stock_state = _order_stock_state(lines)
+    return problems
+
+
+def _held_stock_action(order: Order) -> str:
+    """What a line edit does to stock: while the order holds reservations, keep them in step."""
+    if order.stock_state in {"", StockState.SHIPPED, StockState.RELEASED}:
+        return StockAction.RESERVE if order.status.stock_action == StockAction.RESERVE else ""
+    return StockAction.RESERVE
+
+
+def _set_problems(order: Order, problems: list[dict], *, replace_codes: set[str] | None = None) -> None:
+    kept = [p for p in order.problems if replace_codes is not None and p.get("code") not in replace_codes]
+    merged = kept + [p for p in problems if p not in kept]
+    order.problems = merged
+    order.needs_attention = bool(merged)
+
+
+def _overdue_at(status: Status, since: dt.datetime) -> dt.datetime | None:
+    if status.time_limit_minutes and not status.group.is_final:
+        return since + dt.timedelta(minutes=status.time_limit_minutes)
+    return None
+
+
+def _payload(order: Order, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": order.pk,
+        "number": order.number,
+        "store": order.store.code,
+        "status": order.status.code,
+        "customer_id": order.customer_id,
+        "company_id": order.company_id,
+        "total": str(order.total),
+        **extra,
+    }
+
+
+def _related(order: Order) -> dict[str, int | None]:
+    return {"customer": order.customer_id, "company": order.company_id}
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def _payments(order: Order, inputs: list[PaymentInput], problems: list) -> list[Payment]:
+    rows = []
+    for i, data in enumerate(inputs):
+        amount = totals.money(data.amount)
+        if amount <= 0:
+            raise OrderError({f"payments.{i}.amount": _("The amount must be greater than zero.")})
+        if data.status not in PaymentState.values:
+            raise OrderError({f"payments.{i}.status": _("Unknown payment status.")})
+        payment_type = _by_code(
+            PaymentType, data.type, problems, "unknown_payment_type", f"payments.{i}.type"
+        )
+        paid_at = data.paid_at or (timezone.now() if data.status == PaymentState.PAID else None)
+        rows.append(
+            Payment(
+                order=order,
+                payment_type=payment_type,
+                type_raw=data.type[:100],
+                amount=amount,
+                status=data.status,
+                paid_at=paid_at,
+                external_id=data.external_id[:100],
+                comment=data.comment[:300],
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def order_create(*, data: OrderInput, actor: Actor) -> Order:
+    """Create an order. Business problems (unknown codes or SKUs, price mismatch, no stock, invalid
+    phone) never reject it: it is created, flagged with `problems`, and shows in "Needs attention"."""
+    from .assignment import pick_manager
+
+    store = data.store
+    problems: list[dict] = []
+    now = timezone.now()
+    if not data.lines and not (data.customer or data.customer_id):
+        raise OrderError({"lines": _("An order needs at least one line or a customer.")})
+    status = _by_code(Status, data.status, problems, "unknown_status", "status") if data.status else None
+    status = status or first_status()
+    order_type = (
+        _by_code(OrderType, data.order_type, problems, "unknown_order_type", "order_type")
+        or default_order_type()
+    )
+    channel = _by_code(Channel, data.channel, problems, "unknown_channel", "channel")
+    settings_row = StoreOrderSettings.objects.filter(store=store).first()
+    price_type = data.price_type or (settings_row.default_price_type if settings_row else "retail")
+
+    customer = None
+    if data.customer_id:
+        from shopkeeper.customers.models import Customer
+
+        customer = Customer.objects.filter(pk=data.customer_id, store=store).first()
+        if customer is None:
+            raise OrderError({"customer_id": _("No such customer in this store.")})
+    elif data.customer is not None:
+        customer, customer_problems = customer_match_or_create(store=store, data=data.customer, actor=actor)
+        problems += [problem(code) for code in customer_problems]
+    company = None
+    if data.company_id:
+        from shopkeeper.customers.models import Company
+
+        company = Company.objects.filter(pk=data.company_id, store=store).first()
+        if company is None:
+            raise OrderError({"company_id": _("No such company in this store.")})
+        price_type = data.price_type or company.price_type or price_type
+
+    delivery = data.delivery or DeliveryInput()
+    delivery_type = _by_code(DeliveryType, delivery.type, problems, "unknown_delivery_type", "delivery.type")
+    delivery_cost = (
+        delivery.cost
+        if delivery.cost is not None
+        else (delivery_type.default_cost if delivery_type else Decimal(0))
+    )
+    phone, email = "", ""
+    if customer is not None:
+        first_phone = customer.phones.order_by("position", "id").first()
+        first_email = customer.emails.order_by("position", "id").first()
+        phone = first_phone.e164 or first_phone.raw if first_phone else ""
+        email = first_email.email if first_email else ""
+    if data.customer is not None:
+        phone = phone or data.customer.phone
+        email = email or data.customer.email
+    created_at = data.created_at or now
+    order = Order(
+        store=store,
+        number=_next_number(store),
+        external_id=data.external_id.strip()[:100],
+        customer=customer,
+        company=company,
+        manager_id=data.manager_id,
+        channel=channel,
+        order_type=order_type,
+        status=status,
+        status_changed_at=now,
+        is_cancelled=status.group.is_cancelled,
+        is_final=status.group.is_final,
+        overdue_at=_overdue_at(status, now),
+        customer_name=(customer.full_name if customer else "")[:310],
+        phone=phone[:40],
+        phone_digits=digits_of(phone)[:20],
+        email=email[:254],
+        price_type=price_type,
+        discount_amount=totals.money(data.discount_amount or 0),
+        discount_percent=Decimal(data.discount_percent or 0),
+        delivery_cost=totals.money(delivery_cost),
+        delivery_type=delivery_type,
+        delivery_service=delivery.service[:100],
+        delivery_address=delivery.address or {},
+        delivery_address_text=str((delivery.address or {}).get("text", ""))[:500],
+        delivery_date=delivery.date,
+        delivery_time_from=delivery.time_from,
+        delivery_time_to=delivery.time_to,
+        delivery_net_cost=totals.money(delivery.net_cost or 0),
+        tracking_number=delivery.tracking_number[:100],
+        delivery_status=delivery.status[:50],
+        customer_comment=data.customer_comment,
+        manager_comment=data.manager_comment,
+        utm=data.utm or {},
+        custom_fields=data.custom_fields or {},
+        created_at=created_at,
+        updated_at=now,
+    )
+    if not Decimal(0) <= order.discount_percent <= Decimal(100):
+        raise OrderError({"discount_percent": _("The discount must be between 0 and 100%.")})
+    if order.manager_id is None:
+        order.manager = pick_manager(order)
+    order.save()
+    lines = _build_lines(order, data.lines, problems)
+    OrderLine.objects.bulk_create(lines)
+    payments = _payments(order, data.payments, problems)
+    Payment.objects.bulk_create(payments)
+    _recompute(order, lines, payments)
+    problems += (
+        _apply_stock(order, status.stock_action, actor, lines)
+        if status.stock_action == StockAction.RESERVE
+        else []
+    )
+    _set_problems(order, problems)
+    order.save()
+    record_change(
+        entity="order",
+        entity_id=order.pk,
+        action="created",
+        actor=actor,
+        related=_related(order),
+        changes={
+            "number": [None, order.number],
+            "status": [None, status.code],
+            "total": [None, order.total],
+            "lines": [None, [f"{ln.sku or ln.name} × {ln.quantity.normalize()}" for ln in lines]],
+        },
+        event="order.created",
+        payload=_payload(order, problems=[p["code"] for p in problems]),
+    )
+    return order
+
+
+# --- edits ----------------------------------------------------------------------------------
+
+
+EDITABLE_FIELDS = {
+    "customer_comment",
+    "manager_comment",
+    "delivery_service",
+    "delivery_address",
+    "delivery_address_text",
+    "delivery_date",
+    "delivery_time_from",
+    "delivery_time_to",
+    "delivery_cost",
+    "delivery_net_cost",
+    "tracking_number",
+    "delivery_status",
+    "discount_amount",
+    "discount_percent",
+    "utm",
+    "custom_fields",
+    "delivery_type",
+    "channel",
+    "manager",
+    "cancel_reason",
+    "external_id",
+    "company",
+    "customer",
+}
+MONEY_FIELDS = {"delivery_cost", "delivery_net_cost", "discount_amount"}
+
+
+def _assert_editable(order: Order) -> None:
+    if order.is_final:
+        raise OrderError(
+            _("Order %(number)s is in a final status; its content cannot change.") % {"number": order.number},
+            code="order_final",
+        )
+
+
+@transaction.atomic
+def order_update(*, order: Order, actor: Actor, **values: Any) -> Order:
+    """Change order fields (not lines, status or payments: those have their own services)."""
+    unknown = set(values) - EDITABLE_FIELDS
+    if unknown:
+        raise OrderError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    order = order_lock(order.pk)
+    content = set(values) - {
+        "manager_comment",
+        "manager",
+        "tracking_number",
+        "delivery_status",
+        "cancel_reason",
+    }
+    if content:
+        _assert_editable(order)
+    for name in MONEY_FIELDS & set(values):
+        values[name] = totals.money(values[name] or 0)
+        if values[name] < 0:
+            raise OrderError({name: _("The amount cannot be negative.")})
+    if "discount_percent" in values:
+        values["discount_percent"] = Decimal(values["discount_percent"] or 0)
+        if not Decimal(0) <= values["discount_percent"] <= Decimal(100):
+            raise OrderError({"discount_percent": _("The discount must be between 0 and 100%.")})
+    if "delivery_address" in values and "delivery_address_text" not in values:
+        values["delivery_address_text"] = str((values["delivery_address"] or {}).get("text", ""))[:500]
+    if "customer" in values and values["customer"] is not None:
+        customer = values["customer"]
+        first_phone = customer.phones.order_by("position", "id").first()
+        first_email = customer.emails.order_by("position", "id").first()
+        values.update(
+            customer_name=customer.full_name[:310],
+            phone=(first_phone.e164 or first_phone.raw) if first_phone else "",
+            email=first_email.email if first_email else "",
+        )
+        values["phone_digits"] = digits_of(values["phone"])
+    previous_customer = order.customer_id
+    changed = apply_changes(order, values)
+    changed.update(_recompute(order))
+    if changed:
+        order.updated_at = timezone.now()
+        order.save(update_fields=[*changed, "updated_at"])
+        record_change(
+            entity="order",
+            entity_id=order.pk,
+            action="updated",
+            actor=actor,
+            changes=changed,
+            related=_related(order),
+            event="order.updated",
+            payload=_payload(order, fields=sorted(changed), previous_customer_id=previous_customer),
+        )
+    return order
+
+
+@transaction.atomic
+def order_set_lines(
+    *, order: Order, lines: list[LineInput], actor: Actor, keep_ids: dict[int, LineInput] | None = None
+) -> Order:
+    """Replace the order's lines: `keep_ids` maps existing line ids to their new values; other
+    existing lines are cancelled; `lines` are added. Stock held follows the new quantities."""
+    order = order_lock(order.pk)
+    _assert_editable(order)
+    keep_ids = keep_ids or {}
+    existing = list(order.lines.all())
+    before = [
+        f"{ln.sku or ln.name} × {ln.quantity.normalize()}"
+        for ln in existing
+        if ln.status == LineStatus.ACTIVE
+    ]
+    problems: list[dict] = []
+    for i, ln in enumerate(existing):
+        if ln.status != LineStatus.ACTIVE:
+            continue
+        data = keep_ids.get(ln.pk)
+        if data is None:
+            ln.status = LineStatus.CANCELLED
+            continue
+        ln.quantity = _quantity(data.quantity, i)
+        if data.price is not None:
+            ln.price = totals.money(data.price)
+            if ln.price < 0:
+                raise OrderError({f"lines.{i}.price": _("The price cannot be negative.")})
+        ln.discount_amount = totals.money(data.discount_amount or 0)
+        ln.discount_percent = Decimal(data.discount_percent or 0)
+        if ln.discount_amount < 0 or not Decimal(0) <= ln.discount_percent <= Decimal(100):
+            raise OrderError({f"lines.{i}.discount_percent": _("The discount must be between 0 and 100%.")})
+        ln.total = totals.line_amounts(
+            quantity=ln.quantity,
+            price=ln.price,
+            discount_amount=ln.discount_amount,
+            discount_percent=ln.discount_percent,
+        ).total
+    OrderLine.objects.bulk_update(
+        existing, ["status", "quantity", "price", "discount_amount", "discount_percent", "total"]
+    )
+    added = _build_lines(order, lines, problems, start=len(existing))
+    OrderLine.objects.bulk_create(added)
+    all_lines = existing + added
+    if not any(ln.status == LineStatus.ACTIVE for ln in all_lines):
+        raise OrderError({"lines": _("An order needs at least one line.")})
+    changed = _recompute(order, all_lines)
+    problems += _apply_stock(order, _held_stock_action(order), actor, all_lines)
+    _set_problems(
+        order, problems, replace_codes={"out_of_stock", "unknown_sku", "price_mismatch", "no_price"}
+    )
+    order.updated_at = timezone.now()
+    order.save()
+    after = [
+        f"{ln.sku or ln.name} × {ln.quantity.normalize()}"
+        for ln in all_lines
+        if ln.status == LineStatus.ACTIVE
+    ]
+    changed["lines"] = [before, after]
+    record_change(
+        entity="order",
+        entity_id=order.pk,
+        action="lines_changed",
+        actor=actor,
+        changes=changed,
+        related=_related(order),
+        event="order.updated",
+        payload=_payload(order, fields=["lines"]),
+    )
+    return order
+
+
+def allowed_targets(order: Order, user=None) -> list[Status]:
+    """Statuses the order may move to now (for this user's role when given)."""
+    if order.is_final:
+        return []
+    qs = Transition.objects.filter(order_type_id=order.order_type_id)
+    if not qs.exists():
+        return list(Status.objects.filter(is_active=True).exclude(pk=order.status_id).select_related("group"))
+    qs = qs.filter(source_id=order.status_id)
+    if user is not None and not user.is_superuser:
+        qs = qs.filter(Q(roles__isnull=True) | Q(roles__in=user.groups.all()))
+    ids = qs.values_list("target_id", flat=True)
+    return list(Status.objects.filter(pk__in=ids, is_active=True).select_related("group").distinct())
+
+
+@transaction.atomic
+def order_set_status(
+    *,
+    order: Order,
+    status: Status,
+    actor: Actor,
+    user=None,
+    comment: str = "",
+    cancel_reason: CancelReason | None = None,
+) -> Order:
+    order = order_lock(order.pk)
+    if status.pk == order.status_id:
+        return order
+    allowed = allowed_targets(order, user)
+    if status.pk not in {s.pk for s in allowed}:
+        raise TransitionNotAllowed(order, status, allowed)
+    old = order.status
+    now = timezone.now()
+    order.status = status
+    order.status_changed_at = now
+    order.is_cancelled = status.group.is_cancelled
+    order.is_final = status.group.is_final
+    order.overdue_at = _overdue_at(status, now)
+    changed: dict[str, list] = {"status": [old.code, status.code]}
+    if cancel_reason is not None and cancel_reason.pk != order.cancel_reason_id:
+        changed["cancel_reason"] = [order.cancel_reason_id, cancel_reason.code]
+        order.cancel_reason = cancel_reason
+    problems = _apply_stock(order, status.stock_action, actor)
+    if status.stock_action:
+        changed["stock_state"] = ["", order.stock_state]
+    _set_problems(order, problems, replace_codes={"out_of_stock"} if status.stock_action else set())
+    if status.group.is_final:
+        order.problems, order.needs_attention = [], False
+    order.updated_at = now
+    order.save()
+    if comment:
+        changed["comment"] = [None, comment]
+    record_change(
+        entity="order",
+        entity_id=order.pk,
+        action="status_changed",
+        actor=actor,
+        changes=changed,
+        related=_related(order),
+        event="order.status_changed",
+        payload=_payload(order, previous_status=old.code, comment=comment),
+    )
+    return order
+
+
+@transaction.atomic
+def order_comment(*, order: Order, text: str, actor: Actor) -> None:
+    text = text.strip()
+    if not text:
+        raise OrderError({"text": _("Write something first.")})
+    record_change(
+        entity="order",
+        entity_id=order.pk,
+        action="commented",
+        actor=actor,
+        changes={"comment": [None, text[:4000]]},
+        related=_related(order),
+    )
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_add(*, order: Order, data: PaymentInput, actor: Actor) -> Payment:
+    order = order_lock(order.pk)
+    problems: list[dict] = []
+    payment = _payments(order, [data], problems)[0]
+    payment.save()
+    changed = _recompute(order)
+    _set_problems(order, problems, replace_codes=set())
+    order.updated_at = timezone.now()
+    order.save()
+    changed["payment"] = [
+        None,
+        {"id": payment.pk, "amount": payment.amount, "status": payment.status, "type": payment.type_raw},
+    ]
+    event = "payment.received" if payment.status == PaymentState.PAID else "order.updated"
+    record_change(
+        entity="order",
+        entity_id=order.pk,
+        action="payment_added",
+        actor=actor,
+        changes=changed,
+        related=_related(order),
+        event=event,
+        payload=_payload(
+            order, payment_id=payment.pk, amount=str(payment.amount), payment_status=order.payment_status
+        ),
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_update(*, payment: Payment, actor: Actor, **values: Any) -> Payment:
+    order = order_lock(payment.order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if "status" in values and values["status"] not in PaymentState.values:
+        raise OrderError({"status": _("Unknown payment status.")})
+    if "amount" in values:
+        values["amount"] = totals.money(values["amount"])
+        if values["amount"] <= 0:
+            raise OrderError({"amount": _("The amount must be greater than zero.")})
+    if values.get("status") == PaymentState.PAID and not payment.paid_at and "paid_at" not in values:
+        values["paid_at"] = timezone.now()
+    changed = apply_changes(
+        payment,
+        {k: v for k, v in values.items() if k in {"status", "amount", "paid_at", "comment", "external_id"}},
+    )
+    if not changed:
+        return payment
+    payment.save(update_fields=list(changed))
+    order_changes = _recompute(order)
+    order.updated_at = timezone.now()
+    order.save()
+    order_changes[f"payment.{payment.pk}"] = [None, to_jsonable(changed)]
+    event = (
+        "payment.received" if changed.get("status", [None, None])[1] == PaymentState.PAID else "order.updated"
+    )
+    record_change(
+        entity="order",
+        entity_id=order.pk,
+        action="payment_changed",
+        actor=actor,
+        changes=order_changes,
+        related=_related(order),
+        event=event,
+        payload=_payload(order, payment_id=payment.pk, payment_status=order.payment_status),
+    )
+    return payment
+
+
+# --- assignment -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_assign(*, order: Order, manager, actor: Actor) -> Order:
+    return order_update(order=order, actor=actor, manager=manager)

@@ -1,0 +1,193 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from shopkeeper.core.models import Change, ChangeLink, Event
+from shopkeeper.customers.models import Customer
+from shopkeeper.inventory.models import StockLevel
+from shopkeeper.orders import services
+from shopkeeper.orders.models import StoreOrderSettings
+
+from .conftest import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+
+def stock(offer):
+    return StockLevel.objects.get(offer=offer)
+
+
+def test_create_order_reserves_stock_and_records_everything(make_order, offers):
+    order = make_order(lines=[("TSHIRT-RED-M", 2), ("SERVICE-GIFT", 1)])
+    assert order.number == "1"
+    assert order.status.code == "new"
+    assert order.total == Decimal("2030.00")
+    assert order.customer.full_name == "Ivanova Anna"
+    assert stock(offers["tshirt"]).reserved == 2
+    assert order.stock_state == "reserved"
+    assert not order.needs_attention
+    change = Change.objects.get(entity="order", entity_id=order.pk, action="created")
+    assert ChangeLink.objects.filter(change=change, entity="customer", entity_id=order.customer_id).exists()
+    assert Event.objects.filter(name="order.created", entity_id=order.pk).exists()
+
+
+def test_business_problems_never_reject(make_order, offers, store):
+    from shopkeeper.customers.services import CustomerInput
+
+    order = make_order(
+        lines=[("NOPE-1", 1), ("MUG", 5)],
+        customer=CustomerInput(first_name="Bob", phone="12"),
+        delivery=services.DeliveryInput(type="teleport"),
+        channel="carrier-pigeon",
+    )
+    codes = {p["code"] for p in order.problems}
+    assert {
+        "unknown_sku",
+        "out_of_stock",
+        "unknown_delivery_type",
+        "unknown_channel",
+        "invalid_phone",
+    } <= codes
+    assert order.needs_attention
+    mug_line = order.lines.get(sku="MUG")
+    assert mug_line.reserved == 2 and mug_line.stock_state == "backordered"
+    free = order.lines.get(sku="NOPE-1")
+    assert free.offer is None
+
+
+def test_price_mismatch_is_kept_and_flagged(store, offers):
+    from shopkeeper.customers.services import CustomerInput
+
+    data = services.OrderInput(
+        store=store,
+        customer=CustomerInput(first_name="X"),
+        lines=[services.LineInput(sku="TSHIRT-RED-M", quantity=Decimal(1), price=Decimal("500.00"))],
+    )
+    order = services.order_create(data=data, actor=SYSTEM)
+    line = order.lines.get()
+    assert line.price == Decimal("500.00") and line.catalog_price == Decimal("990.00")
+    assert [p["code"] for p in order.problems] == ["price_mismatch"]
+
+
+def test_numbers_come_from_a_counter_with_the_store_prefix(make_order, store):
+    StoreOrderSettings.objects.create(store=store, number_prefix="NW-", last_number=41)
+    assert make_order().number == "NW-42"
+    assert make_order().number == "NW-43"
+
+
+def test_negative_or_zero_quantity_is_a_clear_error_and_nothing_is_saved(make_order):
+    from shopkeeper.orders.models import Order
+
+    with pytest.raises(ValidationError) as exc:
+        make_order(lines=[("TSHIRT-RED-M", 1), ("MUG", -1)])
+    assert "lines.1.quantity" in exc.value.message_dict
+    assert not Order.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_status_change_follows_the_matrix_and_moves_stock(make_order, statuses, offers):
+    order = make_order()
+    with pytest.raises(services.TransitionNotAllowed) as exc:
+        services.order_set_status(order=order, status=statuses["delivered"], actor=SYSTEM)
+    assert "confirmed" in {s.code for s in exc.value.allowed}
+    order = services.order_set_status(order=order, status=statuses["confirmed"], actor=SYSTEM)
+    order = services.order_set_status(order=order, status=statuses["assembling"], actor=SYSTEM)
+    order = services.order_set_status(order=order, status=statuses["shipped"], actor=SYSTEM)
+    level = stock(offers["tshirt"])
+    assert (level.on_hand, level.reserved) == (8, 0)
+    assert order.stock_state == "shipped"
+    change = Change.objects.filter(entity="order", entity_id=order.pk, action="status_changed").latest("id")
+    assert change.changes["status"] == ["assembling", "shipped"]
+
+
+def test_cancel_releases_stock_and_final_orders_cannot_change_lines(make_order, statuses, offers):
+    order = make_order()
+    order = services.order_set_status(order=order, status=statuses["cancelled"], actor=SYSTEM)
+    assert stock(offers["tshirt"]).reserved == 0
+    assert order.is_cancelled and order.is_final
+    with pytest.raises(ValidationError):
+        services.order_set_lines(
+            order=order, lines=[services.LineInput(sku="MUG", quantity=Decimal(1))], actor=SYSTEM
+        )
+    with pytest.raises(services.TransitionNotAllowed):
+        services.order_set_status(order=order, status=statuses["new"], actor=SYSTEM)
+
+
+def test_editing_lines_keeps_reservations_in_step(make_order, offers):
+    order = make_order(lines=[("TSHIRT-RED-M", 2)])
+    line = order.lines.get()
+    order = services.order_set_lines(
+        order=order,
+        keep_ids={line.pk: services.LineInput(quantity=Decimal(5))},
+        lines=[services.LineInput(sku="MUG", quantity=Decimal(1))],
+        actor=SYSTEM,
+    )
+    assert stock(offers["tshirt"]).reserved == 5
+    assert stock(offers["mug"]).reserved == 1
+    assert order.total == Decimal("5250.00")
+    order = services.order_set_lines(
+        order=order, keep_ids={}, lines=[services.LineInput(sku="MUG", quantity=Decimal(1))], actor=SYSTEM
+    )
+    assert stock(offers["tshirt"]).reserved == 0
+    assert order.total == Decimal("300.00")
+
+
+def test_payments_derive_the_payment_status(make_order):
+    order = make_order(lines=[("MUG", 1)])  # 300.00
+    services.payment_add(
+        order=order, data=services.PaymentInput(amount=Decimal("100"), status="paid"), actor=SYSTEM
+    )
+    order.refresh_from_db()
+    assert (order.payment_status, order.paid_amount) == ("partly_paid", Decimal("100.00"))
+    p = services.payment_add(
+        order=order, data=services.PaymentInput(amount=Decimal("200"), type="card"), actor=SYSTEM
+    )
+    order.refresh_from_db()
+    assert order.payment_status == "partly_paid"
+    services.payment_update(payment=p, status="paid", actor=SYSTEM)
+    order.refresh_from_db()
+    assert order.payment_status == "paid"
+    assert Event.objects.filter(name="payment.received", entity_id=order.pk).count() == 2
+
+
+def test_update_fields_recompute_totals_and_log_old_and_new(make_order):
+    order = make_order(lines=[("MUG", 1)])
+    order = services.order_update(
+        order=order,
+        actor=SYSTEM,
+        delivery_cost=Decimal("25"),
+        discount_percent=Decimal("10"),
+        tracking_number="TRK1",
+    )
+    assert order.total == Decimal("295.00")  # 300 - 10% + 25
+    change = Change.objects.filter(entity="order", action="updated").latest("id")
+    assert change.changes["tracking_number"] == ["", "TRK1"]
+    assert change.changes["total"] == ["300.00", "295.00"]
+    with pytest.raises(ValidationError):
+        services.order_update(order=order, actor=SYSTEM, number="hack")
+
+
+def test_returning_buyer_is_not_duplicated(make_order):
+    first = make_order()
+    second = make_order()
+    assert first.customer_id == second.customer_id
+    assert Customer.objects.count() == 1
+
+
+def test_customer_manager_gets_the_order_else_round_robin(make_user, make_order):
+    from shopkeeper.accounts.models import WorkStatus
+
+    a, b = make_user("ma"), make_user("mb")
+    for user in (a, b):
+        user.work_status = WorkStatus.ONLINE
+        user.save(update_fields=["work_status"])
+    first = make_order()
+    assert first.manager in (a, b)
+    Customer.objects.filter(pk=first.customer_id).update(manager=b)
+    assert make_order().manager == b
+
+
+def test_away_managers_get_nothing(make_user, make_order):
+    make_user("away")  # default status: away
+    assert make_order().manager is None
