@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +18,7 @@ from shopkeeper.core.problems import problem
 
 from . import selectors, services
 from .filters import ProductFilterForm
-from .models import Offer, Product, ProductGroup
+from .models import ImportJob, Offer, Product, ProductGroup
 
 router = Router(tags=["catalog"])
 
@@ -239,3 +239,44 @@ def list_offers(
 @router.get("/price-types", response=PriceTypeList, auth=READ, summary="Price types")
 def list_price_types(request: HttpRequest):
     return {"items": list(selectors.price_types()), "next_cursor": None}
+
+
+class ImportIn(Schema):
+    format: Literal["yml", "csv", "xlsx"] = "yml"
+    url: str = Field(..., min_length=1, max_length=1000)
+    mapping: dict[str, str] = {}
+
+
+class ImportOut(Schema):
+    id: int
+    format: str
+    url: str = Field(..., alias="source_url")
+    status: str
+    total: int
+    processed: int
+    created: int
+    updated: int
+    skipped: int
+    errors: list[dict[str, Any]]
+    message: str
+
+
+@router.post(
+    "/catalog/imports", response={202: ImportOut}, auth=WRITE, summary="Start a catalog import from a URL"
+)
+def create_import(request: HttpRequest, payload: ImportIn):
+    def create():
+        job = services.import_job_create(
+            format=payload.format, source_url=payload.url, mapping=payload.mapping, actor=actor_for(request)
+        )
+        return 202, job
+
+    try:
+        return idempotent(request, create, schema=ImportOut)
+    except ValidationError as exc:
+        return validation_problem(exc)
+
+
+@router.get("/catalog/imports/{job_id}", response=ImportOut, auth=READ, summary="A catalog import's progress")
+def get_import(request: HttpRequest, job_id: int):
+    return get_object_or_404(ImportJob, pk=job_id)

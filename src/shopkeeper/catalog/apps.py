@@ -6,3 +6,21 @@ class CatalogConfig(AppConfig):
     name = "shopkeeper.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from shopkeeper.core.demo import register_demo
+        from shopkeeper.core.nav import Section, register_section
+
+        from . import demo
+
+        register_section(
+            Section(
+                key="catalog",
+                label=_("Catalog"),
+                url_name="catalog:products",
+                icon="box-seam",
+                order=300,
+                permission="catalog.view_product",
+            )
+        )
+        register_demo(30, "catalog", demo.load)

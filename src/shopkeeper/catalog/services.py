@@ -254,3 +254,42 @@ def offer_set_prices(*, offer: Offer, prices: dict[str, Any], actor: Actor) -> d
             related={"product": offer.product_id},
         )
     return changes
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    format: str,
+    actor: Actor,
+    file: Any = None,
+    source_url: str = "",
+    mapping: dict[str, str] | None = None,
+    created_by: Any = None,
+) -> Any:
+    """Queue a catalog import (a file or a feed URL); the worker runs it (tasks.run_import)."""
+    from .importing import ImportFailed, check_url
+    from .models import ImportFormat, ImportJob
+    from .tasks import run_import
+
+    if format not in ImportFormat.values:
+        raise ValidationError({"format": _("Unknown import format.")})
+    if bool(file) == bool(source_url):
+        raise ValidationError({"file": _("Upload a file or give a feed URL (one of them).")})
+    if source_url:
+        try:
+            check_url(source_url)
+        except ImportFailed as exc:
+            raise ValidationError({"url": str(exc)}) from exc
+    job = ImportJob(format=format, source_url=source_url, mapping=mapping or {}, created_by=created_by)
+    if file:
+        job.file.save(getattr(file, "name", "import") or "import", file, save=False)
+    job.save()
+    record_change(
+        entity="import_job",
+        entity_id=job.pk,
+        action="created",
+        actor=actor,
+        changes={"format": [None, format], "url": [None, source_url]},
+    )
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job

@@ -1,3 +1,17 @@
+from django.urls import path
+
+from . import views
+
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.product_list, name="products"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/<int:pk>/", views.product_detail, name="product"),
+    path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:product_pk>/offers/new/", views.offer_create, name="offer_create"),
+    path("offers/<int:pk>/edit/", views.offer_edit, name="offer_edit"),
+    path("groups/new/", views.group_create, name="group_create"),
+    path("imports/", views.import_list, name="imports"),
+    path("imports/<int:pk>/", views.import_detail, name="import"),
+]

@@ -584,3 +584,27 @@ def store_set_warehouses(*, store: Store, warehouses: list[Warehouse], actor: Ac
             event="store.updated",
             payload={"code": store.code},
         )
+
+
+@transaction.atomic
+def stock_receive_bulk(
+    *, items: list[tuple[Offer, Warehouse, Decimal | int]], reason: str, actor: Actor
+) -> int:
+    """Receive many (offer, warehouse, quantity) at once (demo data, opening balances): one change."""
+    cleaned = [(o, w, clean_quantity(q, offer=o)) for o, w, q in items if q]
+    levels = _lock_levels({(o.pk, w.pk) for o, w, _q in cleaned}, create=True)
+    ledger = _Ledger(actor)
+    for offer, warehouse, qty in cleaned:
+        ledger.move(levels[(offer.pk, warehouse.pk)], MovementKind.RECEIPT, on_hand=qty, reason=reason)
+    ledger.flush()
+    if cleaned:
+        record_change(
+            entity="inventory",
+            entity_id=0,
+            action="stock_received",
+            actor=actor,
+            changes={"rows": [None, len(cleaned)]},
+            event="stock.changed",
+            payload={"rows": len(cleaned), "reason": reason},
+        )
+    return len(cleaned)
