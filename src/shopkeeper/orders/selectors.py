@@ -277,7 +277,7 @@ def order_card(*, order_id: int, qs: QuerySet[Order]) -> Order:
             "customer",
             "company",
         )
-        .prefetch_related("lines__offer", "payments__payment_type")
+        .prefetch_related("lines", "payments__payment_type")
         .get(pk=order_id)
     )
 
