@@ -22,6 +22,29 @@ def _isolated_cache(settings):
     cache.clear()
 
 
+def install_reference_data() -> None:
+    """Data that migrations install (default price type, order dictionaries); a transactional test's
+    flush removes it, so those tests put it back."""
+    from django.apps import apps
+
+    from shopkeeper.catalog.services import price_type_default
+    from shopkeeper.orders.defaults import install_defaults
+
+    price_type_default()
+    install_defaults(apps)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("live_server", "transactional_db")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        install_reference_data()
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str = "user", role: str = roles.MANAGER, **extra) -> User:
