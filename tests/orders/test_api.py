@@ -11,11 +11,19 @@ PAYLOAD = {
     "external_id": "100234",
     "channel": "web",
     "created_at": "2026-11-20T10:15:00+03:00",
-    "customer": {"external_id": "c-77", "first_name": "Anna", "last_name": "Ivanova",
-                 "phone": "+1 (212) 555-0101", "email": "Anna@Example.com"},
+    "customer": {
+        "external_id": "c-77",
+        "first_name": "Anna",
+        "last_name": "Ivanova",
+        "phone": "+1 (212) 555-0101",
+        "email": "Anna@Example.com",
+    },
     "lines": [{"sku": "TSHIRT-RED-M", "quantity": 2, "price": "990.00"}],
-    "delivery": {"type": "courier", "cost": "300.00",
-                 "address": {"country": "US", "city": "New York", "text": "5th Ave 1, apt 5"}},
+    "delivery": {
+        "type": "courier",
+        "cost": "300.00",
+        "address": {"country": "US", "city": "New York", "text": "5th Ave 1, apt 5"},
+    },
     "payments": [{"type": "card", "amount": "2280.00", "status": "paid"}],
     "comment": "Call before delivery",
     "utm": {"source": "google", "medium": "cpc", "campaign": "winter"},
@@ -33,9 +41,15 @@ def test_create_order_from_the_documented_payload(writer):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["number"] and body["status"] == "new"
-    assert body["totals"] == {"currency": "USD", "subtotal": "1980.00", "discount_total": "0.00",
-                              "delivery_cost": "300.00", "total": "2280.00", "paid": "2280.00",
-                              "payment_status": "paid"}
+    assert body["totals"] == {
+        "currency": "USD",
+        "subtotal": "1980.00",
+        "discount_total": "0.00",
+        "delivery_cost": "300.00",
+        "total": "2280.00",
+        "paid": "2280.00",
+        "payment_status": "paid",
+    }
     assert body["customer"]["email"] == "anna@example.com"
     assert body["problems"] == []
     assert body["lines"][0]["stock_state"] == "reserved"
@@ -60,8 +74,12 @@ def test_idempotency_key_replays(writer):
 
 
 def test_business_problems_are_listed_not_rejected(writer):
-    payload = {**PAYLOAD, "external_id": "p1", "lines": [{"sku": "NOPE", "quantity": 1, "price": "10.00"}],
-               "delivery": {"type": "teleport"}}
+    payload = {
+        **PAYLOAD,
+        "external_id": "p1",
+        "lines": [{"sku": "NOPE", "quantity": 1, "price": "10.00"}],
+        "delivery": {"type": "teleport"},
+    }
     body = writer.post("/orders", payload).json()
     assert {p["code"] for p in body["problems"]} >= {"unknown_sku", "unknown_delivery_type"}
     assert body["needs_attention"] is True
@@ -102,14 +120,23 @@ def test_status_change_honours_the_matrix(writer):
 def test_patch_lines_delivery_and_payments(writer):
     order = writer.post("/orders", {**PAYLOAD, "payments": []}).json()
     line_id = order["lines"][0]["id"]
-    body = writer.request("PATCH", f"/orders/{order['id']}", {
-        "lines": [{"id": line_id, "sku": "TSHIRT-RED-M", "quantity": 1, "price": "990.00"}, {"sku": "MUG", "quantity": 1}],
-        "delivery": {"tracking_number": "TRK-1", "cost": "0"},
-    }).json()
+    body = writer.request(
+        "PATCH",
+        f"/orders/{order['id']}",
+        {
+            "lines": [
+                {"id": line_id, "sku": "TSHIRT-RED-M", "quantity": 1, "price": "990.00"},
+                {"sku": "MUG", "quantity": 1},
+            ],
+            "delivery": {"tracking_number": "TRK-1", "cost": "0"},
+        },
+    ).json()
     assert [ln["quantity"] for ln in body["lines"]] == ["1.000", "1.000"]
     assert body["delivery"]["tracking_number"] == "TRK-1"
     assert body["totals"]["total"] == "1290.00"
-    payment = writer.post(f"/orders/{order['id']}/payments", {"amount": "1290.00", "status": "paid", "type": "card"})
+    payment = writer.post(
+        f"/orders/{order['id']}/payments", {"amount": "1290.00", "status": "paid", "type": "card"}
+    )
     assert payment.status_code == 201
     assert writer.get(f"/orders/{order['id']}").json()["totals"]["payment_status"] == "paid"
 
@@ -158,7 +185,9 @@ def test_read_scope_cannot_write(api, make_key, offers):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_identical_submissions_create_one_order(api, make_key, offers, settings):
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not settings.DATABASES["default"]["NAME"].endswith(".sqlite3"):
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not settings.DATABASES[
+        "default"
+    ]["NAME"].endswith(".sqlite3"):
         pytest.skip("threads need a file database on SQLite")
     from django.db import connection
     from django.test import Client
@@ -168,8 +197,12 @@ def test_parallel_identical_submissions_create_one_order(api, make_key, offers, 
 
     def post():
         client = Client()
-        response = client.post("/api/v1/orders", PAYLOAD, content_type="application/json",
-                               headers={"Authorization": f"Bearer {key}"})
+        response = client.post(
+            "/api/v1/orders",
+            PAYLOAD,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}"},
+        )
         results.append(response.status_code)
         connection.close()
 
