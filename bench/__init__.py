@@ -1,0 +1,1 @@
+"""Shopkeeper's benchmark harness: `python -m bench --help` (see docs/performance.md)."""
