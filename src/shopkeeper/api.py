@@ -127,6 +127,7 @@ def _mount() -> None:
     from shopkeeper.accounts.api import router as accounts_router
     from shopkeeper.catalog.api import router as catalog_router
     from shopkeeper.customers.api import router as customers_router
+    from shopkeeper.intake.api import router as intake_router
     from shopkeeper.inventory.api import router as inventory_router
     from shopkeeper.orders.api import router as orders_router
     from shopkeeper.stores.api import router as stores_router
@@ -138,6 +139,7 @@ def _mount() -> None:
         catalog_router,
         inventory_router,
         customers_router,
+        intake_router,
     ):
         api.add_router("", router)
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "shopkeeper.inventory",
     "shopkeeper.customers",
     "shopkeeper.orders",
+    "shopkeeper.intake",
 ]
 
 MIDDLEWARE = [

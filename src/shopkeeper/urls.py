@@ -14,4 +14,5 @@ urlpatterns = [
     path("inventory/", include("shopkeeper.inventory.urls")),
     path("customers/", include("shopkeeper.customers.urls")),
     path("orders/", include("shopkeeper.orders.urls")),
+    path("intake/", include("shopkeeper.intake.urls")),
 ]

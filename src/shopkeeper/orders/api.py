@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -14,11 +13,10 @@ from shopkeeper.core.problems import problem
 from shopkeeper.stores.models import Store
 
 from . import services
-from .inputs import delivery_input, line_input, order_input
+from .inputs import delivery_input, line_input
 from .models import CancelReason, Channel, DeliveryType, Order, OrderType, Payment, PaymentType, Status
 from .schemas import (
     CodeName,
-    OrderIn,
     OrderOut,
     OrderPage,
     OrderPatch,
@@ -91,44 +89,21 @@ def list_orders(request: HttpRequest, params: Query[ListParams]) -> dict:
     return page
 
 
-@router.post("/orders", response={200: OrderOut, 201: OrderOut}, auth=WRITE, summary="Create an order")
-def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
+@router.post(
+    "/orders",
+    response={200: OrderOut, 201: OrderOut},
+    auth=WRITE,
+    summary="Create an order",
+    openapi_extra=__import__("shopkeeper.intake.api", fromlist=["ORDER_BODY"]).ORDER_BODY,
+)
+def create_order(request: HttpRequest) -> HttpResponse:
     """Creates the order (201). Re-posting the same `(store, external_id)` answers 200 with the existing
     order. Business problems (unknown SKU, price mismatch, no stock, unknown codes, invalid phone) never
-    reject the order: they are listed in `problems`."""
-    store = _store(request, payload.store)
+    reject the order: they are listed in `problems`. The request is kept in the intake journal before it
+    is processed, and the store's code mappings (source `native`) apply."""
+    from shopkeeper.intake.api import create_order as journal_first_create
 
-    def existing() -> Order | None:
-        if not payload.external_id:
-            return None
-        found = (
-            _visible(request)
-            .filter(store=store, external_id=payload.external_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        return _card(request, found) if found else None
-
-    def create_or_find() -> tuple[int, Order]:
-        found = existing()
-        if found is not None:
-            return 200, found
-        try:
-            order = services.order_create(
-                data=order_input(payload, store), actor=Actor.for_api_key(request.api_key)
-            )
-        except IntegrityError:  # a parallel request with the same external id won the race
-            found = existing()
-            if found is None:
-                raise
-            return 200, found
-        return 201, _card(request, order.pk)
-
-    def create() -> tuple[int, dict]:
-        status, order = create_or_find()
-        return status, OrderOut(**order_out(order)).model_dump(mode="json")
-
-    return idempotent(request, create)
+    return journal_first_create(request)
 
 
 @router.get(
