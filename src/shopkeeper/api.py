@@ -128,6 +128,7 @@ def _mount() -> None:
     from shopkeeper.catalog.api import router as catalog_router
     from shopkeeper.customers.api import router as customers_router
     from shopkeeper.intake.api import router as intake_router
+    from shopkeeper.integrations.api import router as integrations_router
     from shopkeeper.inventory.api import router as inventory_router
     from shopkeeper.orders.api import router as orders_router
     from shopkeeper.stores.api import router as stores_router
@@ -140,6 +141,7 @@ def _mount() -> None:
         inventory_router,
         customers_router,
         intake_router,
+        integrations_router,
     ):
         api.add_router("", router)
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "shopkeeper.customers",
     "shopkeeper.orders",
     "shopkeeper.intake",
+    "shopkeeper.integrations",
 ]
 
 MIDDLEWARE = [

@@ -15,4 +15,5 @@ urlpatterns = [
     path("customers/", include("shopkeeper.customers.urls")),
     path("orders/", include("shopkeeper.orders.urls")),
     path("intake/", include("shopkeeper.intake.urls")),
+    path("integrations/", include("shopkeeper.integrations.urls")),
 ]

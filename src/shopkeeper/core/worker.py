@@ -49,8 +49,10 @@ def run_tasks(stop: threading.Event, idle_sleep: float = 1.0) -> None:
 
 def start_in_background() -> threading.Event:
     """Start the worker loops as daemon threads (used by `shopkeeper demo`); set the event to stop."""
+    from shopkeeper.integrations.worker import run_integrations
+
     stop = threading.Event()
-    for target in (run_outbox, run_tasks):
+    for target in (run_outbox, run_tasks, run_integrations):
         threading.Thread(target=target, args=(stop,), name=target.__name__, daemon=True).start()
     return stop
 

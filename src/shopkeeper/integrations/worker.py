@@ -1,0 +1,42 @@
+"""The integrations loop of the worker (a third thread next to the outbox and the task runner):
+sends due webhook deliveries, and every few seconds recovers intake entries left unprocessed.
+
+Intake recovery lives here, as a periodic job of a worker loop, rather than as an outbox consumer: a
+crash between journaling and processing leaves no event behind to consume, only a `received` row."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections
+
+log = logging.getLogger("shopkeeper.worker")
+
+
+def run_integrations(stop: threading.Event, idle_sleep: float = 0.5, recover_every: float = 10.0) -> None:
+    from shopkeeper.intake.services import inbound_recover
+
+    from .dispatcher import dispatch_due
+
+    log.info("integrations loop started")
+    last_recover = 0.0
+    while not stop.is_set():
+        close_old_connections()
+        done = 0
+        try:
+            done = dispatch_due()
+        except Exception:
+            log.exception("webhook dispatch failed; retrying")
+        if time.monotonic() - last_recover >= recover_every:
+            last_recover = time.monotonic()
+            try:
+                recovered = inbound_recover()
+                if recovered:
+                    log.info("recovered %s journaled intake requests", recovered)
+            except Exception:
+                log.exception("intake recovery failed; retrying")
+        if not done:
+            stop.wait(idle_sleep)
+    close_old_connections()
