@@ -28,9 +28,16 @@ class Command(BaseCommand):
 def serve(
     *, host: str, port: int, workers: int = 1, with_worker: bool = False, access_log: bool = False
 ) -> None:
+    import multiprocessing
+
+    from django.db import connections
     from granian import Granian
     from granian.constants import Interfaces
 
+    # Server processes must not inherit this process's open database connections (a forked SQLite
+    # connection, or one mid-transaction in the worker threads, wedges the child's locks): spawn them.
+    multiprocessing.set_start_method("spawn", force=True)
+    connections.close_all()
     if with_worker:
         from shopkeeper.core.worker import start_in_background
 
@@ -39,7 +46,7 @@ def serve(
         "shopkeeper.asgi:application",
         address=host,
         port=port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.ASGINL,
         workers=workers,
         log_access=access_log,
         static_path_route=[settings.STATIC_URL.rstrip("/")],
