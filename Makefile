@@ -34,8 +34,8 @@ run: install
 	$(RUN) shopkeeper serve --with-worker
 
 lint: .venv/.installed
-	$(RUN) ruff check src tests
-	$(RUN) ruff format --check src tests
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
 
 ## test: lint, Django checks, migration check and the whole suite on SQLite.
 test: install lint
@@ -50,6 +50,17 @@ test-pg: install
 ## e2e: browser tests in Debian's chromium; screenshots go to test-artifacts/.
 e2e: install
 	$(RUN) pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+## bench: benchmarks at scale on SQLite and PostgreSQL (SIZE=S|M|L, default M; DBS="sqlite postgresql").
+## Writes bench/results/*.json and docs/performance.md; fails only on correctness, never on timing.
+SIZE ?= M
+DBS ?= sqlite postgresql
+bench: .venv/.installed
+	@rc=0; for db in $(DBS); do $(RUN) python -m bench run --db $$db --size $(SIZE) $(BENCH_ARGS) || rc=1; done; exit $$rc
+
+## bench-quick: a short subset on size S (a couple of minutes).
+bench-quick: .venv/.installed
+	@rc=0; for db in $(DBS); do $(RUN) python -m bench run --db $$db --size S --quick $(BENCH_ARGS) || rc=1; done; exit $$rc
 
 messages: .venv/.installed
 	cd src/shopkeeper && ../../$(RUN) shopkeeper makemessages -l ru -l uk -l zh_Hans --no-obsolete --ignore="static/vendor/*"

@@ -34,7 +34,12 @@ class Table:
         if unknown:
             raise ValueError(f"{self.name}: unknown columns {sorted(unknown)}")
         self.columns = list(columns)
-        rest = [c for c in by_column if c not in columns]
+        # Columns left out take their field default; an auto primary key left out is the database's.
+        rest = [
+            c
+            for c, f in by_column.items()
+            if c not in columns and not (f.primary_key and f.get_internal_type().endswith("AutoField"))
+        ]
         self.const_columns = rest
         self.const = tuple(_default(by_column[c]) for c in rest)
         self.all_columns = self.columns + rest
