@@ -11,7 +11,7 @@ from shopkeeper.core import ratelimit
 from shopkeeper.core.forms import StyledFormMixin
 from shopkeeper.stores.models import Store
 
-from .models import TIMEZONE_CHOICES, Scope, User
+from .models import TIMEZONE_CHOICES, Scope, User, WorkStatus
 from .roles import ROLE_LABELS
 
 
@@ -105,13 +105,24 @@ class UserEditForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language", "timezone", "is_active"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "language",
+            "timezone",
+            "stores",
+            "own_orders_only",
+            "receives_orders",
+            "is_active",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = role_choices()
         self.fields["role"].initial = self.instance.role
         self.fields["is_active"].help_text = _("A deactivated user cannot sign in; their history is kept.")
+        self.fields["stores"].queryset = Store.objects.filter(is_active=True)
 
 
 class ApiKeyForm(StyledFormMixin, forms.Form):
@@ -129,3 +140,7 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stores"].queryset = Store.objects.filter(is_active=True)
+
+
+class WorkStatusForm(forms.Form):
+    work_status = forms.ChoiceField(choices=WorkStatus.choices)

@@ -172,10 +172,23 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, actor: Actor, role: Group | None = None, **values: object) -> User:
+def user_update(
+    *,
+    user: User,
+    actor: Actor,
+    role: Group | None = None,
+    stores: list[Store] | None = None,
+    **values: object,
+) -> User:
     changed = apply_changes(user, values)
     if changed:
         user.save(update_fields=list(changed))
+    if stores is not None:
+        old_codes = sorted(user.stores.values_list("code", flat=True))
+        new_codes = sorted(s.code for s in stores)
+        if old_codes != new_codes:
+            user.stores.set(stores)
+            changed["stores"] = [old_codes, new_codes]
     if role is not None:
         old = user.role
         if old != role:

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password_set"),
     path("profile/", views.profile, name="profile"),
+    path("profile/status/", views.work_status_set, name="work_status"),
     path("profile/api-keys/new/", views.apikey_create, name="apikey_create"),
     path("profile/api-keys/<int:pk>/revoke/", views.apikey_revoke, name="apikey_revoke"),
     path("settings/users/", views.users_list, name="users"),

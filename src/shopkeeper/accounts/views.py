@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
@@ -29,6 +29,7 @@ from .forms import (
     SetPasswordForm,
     UserEditForm,
     UserInviteForm,
+    WorkStatusForm,
 )
 from .models import ApiKey, User
 from .roles import ROLE_LABELS
@@ -189,8 +190,14 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if user == request.user and not data["is_active"]:
             form.add_error("is_active", _("You cannot deactivate yourself."))
         else:
-            values = {f: data[f] for f in form.Meta.fields}
-            services.user_update(user=user, actor=Actor.for_user(request.user), role=data["role"], **values)
+            values = {f: data[f] for f in form.Meta.fields if f != "stores"}
+            services.user_update(
+                user=user,
+                actor=Actor.for_user(request.user),
+                role=data["role"],
+                stores=list(data["stores"]),
+                **values,
+            )
             messages.success(request, _("Saved."))
             return redirect("accounts:users")
     return render(
@@ -210,3 +217,16 @@ def user_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
         _send_invitation(request, user)
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
     return redirect("accounts:users")
+
+
+@login_required
+@require_POST
+def work_status_set(request: HttpRequest) -> HttpResponse:
+    """Online / busy / away: only online managers receive new orders automatically."""
+    form = WorkStatusForm(request.POST)
+    if form.is_valid():
+        services.user_update(user=request.user, actor=Actor.for_user(request.user), **form.cleaned_data)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)

@@ -15,8 +15,11 @@ def shell(request: HttpRequest) -> dict:
         key=lambda s: len(s["url"]),
         default=None,
     )
+    from shopkeeper.accounts.models import WorkStatus
+
     return {
         "languages": settings.LANGUAGES,
+        "work_statuses": WorkStatus.choices,
         "nav_main": [s for s in sections if s["group"] == "main"],
         "nav_settings": [s for s in sections if s["group"] == "settings"],
         "nav_active": active["key"] if active else None,

@@ -88,6 +88,13 @@ def _history(ctx, rng, stores, offers, count) -> None:
     start = now - dt.timedelta(days=365)
     counters = dict.fromkeys([s.pk for s in stores], 0)
     prefix = {s.store_id: s.number_prefix for s in StoreOrderSettings.objects.all()}
+    locales = {"moscow": "ru_RU", "kyiv": "uk_UA"}
+    addresses = {
+        s.code: [
+            ctx.faker[locales.get(s.code, "en_US")].address().replace("\n", ", ")[:500] for _ in range(200)
+        ]
+        for s in stores
+    }
     final_weights = [
         ("delivered", 70),
         ("cancelled", 14),
@@ -201,7 +208,7 @@ def _history(ctx, rng, stores, offers, count) -> None:
             price_type=price_type,
             delivery_type=delivery,
             delivery_cost=delivery.default_cost,
-            delivery_address_text=ctx.faker.address().replace("\n", ", ")[:500]
+            delivery_address_text=addresses[store.code][i % len(addresses[store.code])]
             if delivery.code != "pickup"
             else "",
             tracking_number=f"TRK{rng.randint(10**9, 10**10)}" if code in ("shipped", "delivered") else "",
@@ -297,7 +304,8 @@ def _live(ctx, rng, stores, offers, count) -> None:
     created = 0
     for i in range(count):
         store = rng.choice(stores)
-        first, last = ctx.faker.first_name(), ctx.faker.last_name()
+        fake = ctx.faker[{"moscow": "ru_RU", "kyiv": "uk_UA"}.get(store.code, "en_US")]
+        first, last = fake.first_name(), fake.last_name()
         data = services.OrderInput(
             store=store,
             external_id=f"web-{200000 + i}",
@@ -314,7 +322,7 @@ def _live(ctx, rng, stores, offers, count) -> None:
             ],
             delivery=services.DeliveryInput(
                 type=rng.choice(["courier", "pickup", "post"]),
-                address={"text": ctx.faker.address().replace("\n", ", ")},
+                address={"text": fake.address().replace("\n", ", ")},
             ),
             customer_comment=rng.choice(["", "", "Call before delivery", "Leave at the door"]),
         )

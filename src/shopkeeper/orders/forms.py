@@ -12,8 +12,13 @@ from shopkeeper.stores.models import Store
 from .models import CancelReason, Channel, DeliveryType, OrderType, PaymentState, PaymentType, Status
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 class OrderFieldsForm(StyledFormMixin, forms.Form):
-    manager = forms.ModelChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False)
+    manager = UserChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False)
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), required=False)
     customer_comment = forms.CharField(
         label=_("Customer comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000

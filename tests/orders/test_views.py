@@ -1,0 +1,266 @@
+from decimal import Decimal
+
+import pytest
+
+from shopkeeper.accounts import roles
+from shopkeeper.core.templatetags.shopkeeper import change_value, phone
+from shopkeeper.orders.models import Order, SavedView
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def head_client(client, make_user):
+    user = make_user("head", roles.HEAD_OF_SALES)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_list_shows_orders_with_counters_and_filters(head_client, make_order):
+    order = make_order()
+    page = head_client.get("/orders/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert order.number in html
+    assert "+1 212-555-0101" in html  # shown formatted
+    assert head_client.get("/orders/", {"status": "cancelled"}).content.decode().count('data-order-id="') == 0
+    assert head_client.get("/orders/", {"q": "555 0101"}).content.decode().count('data-order-id="') == 1
+
+
+def test_htmx_gets_the_results_fragment_and_live_rows(head_client, make_order):
+    order = make_order()
+    fragment = head_client.get("/orders/", headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<div id="sk-results">')
+    rows = head_client.get("/orders/", {"ids": str(order.pk)}).content.decode()
+    assert rows.lstrip().startswith("<tr") and order.number in rows
+
+
+def test_list_query_count_does_not_grow_with_rows(head_client, make_order, django_assert_max_num_queries):
+    for _ in range(3):
+        make_order(lines=[("SERVICE-GIFT", 1)])
+    head_client.get("/orders/")  # warm the counters cache
+    with django_assert_max_num_queries(16) as small:
+        head_client.get("/orders/")
+    for _ in range(12):
+        make_order(lines=[("SERVICE-GIFT", 1)])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        head_client.get("/orders/")
+
+
+def test_keyset_pages_walk_every_order_once(head_client, make_order, monkeypatch):
+    from shopkeeper.orders import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    ids = {make_order(lines=[("SERVICE-GIFT", 1)]).pk for _ in range(10)}
+    seen, cursor = [], None
+    while True:
+        response = head_client.get("/orders/", {"cursor": cursor} if cursor else {})
+        seen += [o.pk for o in response.context["orders"]]
+        cursor = response.context["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
+
+
+def test_card_status_lines_payment_and_comment(head_client, make_order, statuses):
+    order = make_order()
+    page = head_client.get(f"/orders/{order.pk}/")
+    assert page.status_code == 200
+    assert "Confirmed" in page.content.decode()
+    head_client.post(f"/orders/{order.pk}/status/", {"status": statuses["confirmed"].pk})
+    line = order.lines.get()
+    head_client.post(
+        f"/orders/{order.pk}/lines/",
+        {
+            f"line-{line.pk}-quantity": "3",
+            f"line-{line.pk}-price": "990.00",
+            f"line-{line.pk}-discount_percent": "0",
+            "new-sku": ["MUG"],
+            "new-quantity": ["1"],
+            "new-price": [""],
+        },
+    )
+    head_client.post(f"/orders/{order.pk}/payments/", {"amount": "100.00", "status": "paid"})
+    head_client.post(f"/orders/{order.pk}/comment/", {"text": "Customer asked to hurry"})
+    order.refresh_from_db()
+    assert order.status.code == "confirmed"
+    assert order.total == Decimal("3270.00")
+    assert order.payment_status == "partly_paid"
+    html = head_client.get(f"/orders/{order.pk}/").content.decode()
+    assert "Customer asked to hurry" in html
+    assert "status changed" in html
+
+
+def test_illegal_transition_shows_a_message(head_client, make_order, statuses):
+    order = make_order()
+    response = head_client.post(
+        f"/orders/{order.pk}/status/", {"status": statuses["delivered"].pk}, follow=True
+    )
+    assert "cannot move" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status.code == "new"
+
+
+def test_bad_line_quantity_is_reported_and_nothing_changes(head_client, make_order):
+    order = make_order()
+    line = order.lines.get()
+    response = head_client.post(
+        f"/orders/{order.pk}/lines/",
+        {f"line-{line.pk}-quantity": "-2", f"line-{line.pk}-price": "990"},
+        follow=True,
+    )
+    assert "greater than zero" in response.content.decode()
+    line.refresh_from_db()
+    assert line.quantity == 2
+
+
+def test_details_form_validates_the_delivery_window(head_client, make_order):
+    order = make_order()
+    response = head_client.post(
+        f"/orders/{order.pk}/fields/", {"delivery_time_from": "18:00", "delivery_time_to": "09:00"}
+    )
+    assert response.status_code == 422
+    assert "must end after it starts" in response.content.decode()
+
+
+def test_phone_order_from_scratch(head_client, store, offers):
+    from shopkeeper.orders.models import Channel, DeliveryType, OrderType, PaymentType
+
+    response = head_client.post(
+        "/orders/new/",
+        {
+            "store": store.pk,
+            "channel": Channel.objects.get(code="phone").pk,
+            "order_type": OrderType.objects.get(code="retail").pk,
+            "phone": "+1 (646) 555-0199",
+            "first_name": "Carl",
+            "last_name": "Sagan",
+            "email": "",
+            "delivery_type": DeliveryType.objects.get(code="courier").pk,
+            "payment_type": PaymentType.objects.get(code="cash").pk,
+            "delivery_address": "Main St 1",
+            "comment": "",
+            "new-sku": ["TSHIRT-RED-M", ""],
+            "new-quantity": ["1", "1"],
+            "new-price": ["", ""],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    order = Order.objects.get()
+    assert order.customer.full_name == "Sagan Carl"
+    assert order.channel.code == "phone"
+    assert order.manager == head_client.user
+    assert order.payments.get().amount == order.total
+
+
+def test_new_order_needs_a_customer_detail(head_client, store, offers):
+    response = head_client.post("/orders/new/", {"store": store.pk, "order_type": 1})
+    assert response.status_code == 200
+    assert "phone, email or name" in response.content.decode()
+
+
+def test_offer_search_and_customer_lookup(head_client, make_order):
+    make_order()
+    assert "TSHIRT-RED-M" in head_client.get("/orders/offers/", {"q": "TSHIRT"}).content.decode()
+    assert "Ivanova" in head_client.get("/orders/customers/", {"phone": "212 555 01"}).content.decode()
+
+
+def test_bulk_status_and_assign(head_client, make_order, statuses, make_user):
+    orders = [make_order(lines=[("SERVICE-GIFT", 1)]) for _ in range(3)]
+    other = make_user("other")
+    head_client.post(
+        "/orders/bulk/",
+        {"ids": [o.pk for o in orders], "action": "status", "status": statuses["confirmed"].pk},
+    )
+    head_client.post(
+        "/orders/bulk/", {"ids": [o.pk for o in orders], "action": "assign", "manager": other.pk}
+    )
+    assert set(Order.objects.values_list("status__code", "manager__username")) == {("confirmed", "other")}
+
+
+def test_saved_views(head_client):
+    head_client.post(
+        "/orders/views/save/", {"name": "Unpaid new", "query": "status=new&payment_status=unpaid"}
+    )
+    view = SavedView.objects.get()
+    assert "Unpaid new" in head_client.get("/orders/").content.decode()
+    head_client.post(f"/orders/views/{view.pk}/delete/")
+    assert not SavedView.objects.exists()
+
+
+def test_print_documents(head_client, make_order):
+    order = make_order()
+    assert "T-shirt red M" in head_client.get(f"/orders/{order.pk}/invoice/").content.decode()
+    assert "T-shirt red M" in head_client.get(f"/orders/{order.pk}/packing-slip/").content.decode()
+
+
+def test_own_orders_only_manager_gets_404_for_others(client, make_user, make_order):
+    order = make_order()
+    limited = make_user("limited")
+    limited.own_orders_only = True
+    limited.save(update_fields=["own_orders_only"])
+    client.force_login(limited)
+    assert client.get(f"/orders/{order.pk}/").status_code == 404
+    assert client.get("/orders/").context["orders"] == []
+
+
+def test_warehouse_role_cannot_change_orders(client, make_user, make_order, statuses):
+    order = make_order()
+    client.force_login(make_user("wh", roles.WAREHOUSE))
+    assert client.get(f"/orders/{order.pk}/").status_code == 200
+    assert client.post(f"/orders/{order.pk}/status/", {"status": statuses["confirmed"].pk}).status_code == 403
+
+
+def test_settings_edit_dictionaries_and_matrix(client, admin, statuses):
+    from shopkeeper.orders.models import OrderType, Transition
+
+    client.force_login(admin)
+    assert client.get("/orders/settings/").status_code == 200
+    response = client.post(
+        "/orders/settings/?kind=channels",
+        {"code": "tiktok", "name": "TikTok", "position": 9, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    retail = OrderType.objects.get(code="retail")
+    client.post(
+        "/orders/settings/",
+        {
+            "form": "matrix",
+            "order_type": retail.pk,
+            "allow": [f"{statuses['new'].pk}-{statuses['confirmed'].pk}"],
+        },
+    )
+    assert list(Transition.objects.filter(order_type=retail).values_list("source__code", "target__code")) == [
+        ("new", "confirmed")
+    ]
+
+
+def test_live_stream_requires_permission(client):
+    client.logout()
+    assert client.get("/orders/live/").status_code == 403
+
+
+def test_filters_phone_and_change_value_helpers():
+    assert phone("+79151234567") == "+7 915 123-45-67"
+    assert phone("12") == "12"
+    assert change_value(["a", "b"]) == "a, b"
+    assert change_value(None) == "—"
+
+
+def test_customer_name_is_escaped(head_client, store, offers):
+    from shopkeeper.customers.services import CustomerInput
+    from shopkeeper.orders import services
+
+    from .conftest import SYSTEM
+
+    services.order_create(
+        data=services.OrderInput(
+            store=store,
+            customer=CustomerInput(first_name="<script>alert(1)</script>"),
+            lines=[services.LineInput(sku="MUG", quantity=Decimal(1))],
+        ),
+        actor=SYSTEM,
+    )
+    html = head_client.get("/orders/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
