@@ -267,3 +267,10 @@ def test_create_query_count(writer, django_assert_max_num_queries):
     writer.post("/orders", native(external_id="warm"))
     with django_assert_max_num_queries(80):
         assert writer.post("/orders", native(external_id="q1")).status_code == 201
+
+
+def test_openapi_documents_the_bodies(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    body = paths["/api/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "lines" in body["properties"] and "$ref" not in str(body)
+    assert "/api/v1/intake/{source}" in paths and "/api/v1/orders/batch" in paths

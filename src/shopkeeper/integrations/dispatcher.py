@@ -15,7 +15,7 @@ import logging
 import random
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
@@ -150,49 +150,56 @@ def claim(batch: int) -> list[WebhookDelivery]:
     return list(WebhookDelivery.objects.filter(pk__in=ids).select_related("endpoint").order_by("id"))
 
 
-@transaction.atomic
+FIELDS = ["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
+
+
 def record(delivery: WebhookDelivery, result: Result) -> None:
+    record_many([(delivery, result)])
+
+
+@transaction.atomic
+def record_many(pairs: list[tuple[WebhookDelivery, Result]]) -> None:
+    """Log the attempts and move each delivery on: delivered, retried later, dead; 410 disables."""
     from .services import endpoint_disable
 
     now = timezone.now()
-    WebhookAttempt.objects.create(
-        delivery=delivery,
-        at=now,
-        status_code=result.status_code,
-        duration_ms=result.duration_ms,
-        response_excerpt=result.excerpt,
-        error=result.error,
-    )
-    delivery.attempts += 1
-    delivery.last_status_code = result.status_code
-    delivery.last_error = result.error or ("" if result.ok else f"HTTP {result.status_code}")
-    if result.ok:
-        delivery.status = WebhookStatus.DELIVERED
-        delivery.delivered_at = now
-    elif result.status_code == 410:
-        delivery.status = WebhookStatus.DEAD
-        endpoint_disable(
-            endpoint=delivery.endpoint,
-            reason="The receiver answered 410 Gone.",
-            actor=Actor.system("webhooks"),
-        )
-    elif delivery.attempts >= max_attempts():
-        delivery.status = WebhookStatus.DEAD
-    else:
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "last_status_code",
-            "last_error",
-            "status",
-            "delivered_at",
-            "next_attempt_at",
+    WebhookAttempt.objects.bulk_create(
+        [
+            WebhookAttempt(
+                delivery=d,
+                at=now,
+                status_code=r.status_code,
+                duration_ms=r.duration_ms,
+                response_excerpt=r.excerpt,
+                error=r.error,
+            )
+            for d, r in pairs
         ]
     )
+    gone: dict[int, WebhookEndpoint] = {}
+    for delivery, result in pairs:
+        delivery.attempts += 1
+        delivery.last_status_code = result.status_code
+        delivery.last_error = result.error or ("" if result.ok else f"HTTP {result.status_code}")
+        if result.ok:
+            delivery.status = WebhookStatus.DELIVERED
+            delivery.delivered_at = now
+        elif result.status_code == 410:
+            delivery.status = WebhookStatus.DEAD
+            gone[delivery.endpoint_id] = delivery.endpoint
+        elif delivery.attempts >= max_attempts():
+            delivery.status = WebhookStatus.DEAD
+        else:
+            delivery.next_attempt_at = now + backoff(delivery.attempts)
+    WebhookDelivery.objects.bulk_update([d for d, _r in pairs], FIELDS)
+    for endpoint in gone.values():
+        endpoint_disable(
+            endpoint=endpoint, reason="The receiver answered 410 Gone.", actor=Actor.system("webhooks")
+        )
 
 
 _client: httpx.Client | None = None
+_pool: ThreadPoolExecutor | None = None
 
 
 def client() -> httpx.Client:
@@ -206,20 +213,29 @@ def client() -> httpx.Client:
     return _client
 
 
-def dispatch_due(batch: int = 100, workers: int = 8) -> int:
-    """Send due deliveries once (in parallel threads); return how many were attempted."""
+def pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(
+            max_workers=_setting("SHOPKEEPER_WEBHOOK_CONCURRENCY", 16), thread_name_prefix="webhook"
+        )
+    return _pool
+
+
+def dispatch_due(batch: int = 200) -> int:
+    """Send due deliveries once (in parallel threads, no database access there); record each result as
+    it arrives; return how many were attempted."""
     deliveries = claim(batch)
     if not deliveries:
         return 0
     http = client()
-    if len(deliveries) == 1 or workers <= 1:
-        results = [send(d, http) for d in deliveries]
+    if len(deliveries) == 1:
+        pairs = [(deliveries[0], send(deliveries[0], http))]
     else:
-        with ThreadPoolExecutor(max_workers=min(workers, len(deliveries))) as pool:
-            results = list(pool.map(lambda d: send(d, http), deliveries))
-    for delivery, result in zip(deliveries, results, strict=True):
-        try:
-            record(delivery, result)
-        except Exception:
-            log.exception("recording webhook delivery %s failed", delivery.pk)
+        futures = {pool().submit(send, d, http): d for d in deliveries}
+        pairs = [(futures[f], f.result()) for f in as_completed(futures)]
+    try:
+        record_many(pairs)
+    except Exception:  # the leases expire and the deliveries are retried
+        log.exception("recording %s webhook results failed", len(pairs))
     return len(deliveries)
