@@ -121,48 +121,45 @@ def _targets(runs: list[dict]) -> list[str]:
 
 def _target_rows(db: str, run: dict) -> list[str]:
     out: list[str] = []
-    if True:
-        pg = db == "postgresql"
-        at = f" (at {run['size']})" if run["size"] != "L" else ""
+    pg = db == "postgresql"
+    at = f" (at {run['size']})" if run["size"] != "L" else ""
 
-        def row(
-            target: str, value: float | None, limit: float, unit: str = "ms", higher: bool = False
-        ) -> None:
-            if value is None:
-                out.append(f"| {target} | {db} | not measured | – |")
-                return
-            met = value >= limit if higher else value < limit
-            out.append(f"| {target} | {db} | {value:.1f} {unit}{at} | {'yes' if met else '**no**'} |")
+    def row(target: str, value: float | None, limit: float, unit: str = "ms", higher: bool = False) -> None:
+        if value is None:
+            out.append(f"| {target} | {db} | not measured | – |")
+            return
+        met = value >= limit if higher else value < limit
+        out.append(f"| {target} | {db} | {value:.1f} {unit}{at} | {'yes' if met else '**no**'} |")
 
-        v, _ = _worst(run, {"W4"}, ("first page",))
-        row(f"orders list, common filters and sorts, p95 < {50 if pg else 100} ms (#5)", v, 50 if pg else 100)
-        v, _ = _worst(run, {"W4"}, ("deep",))
-        row(f"orders list, deep pages, p95 < {50 if pg else 100} ms (#5)", v, 50 if pg else 100)
-        v, _ = _worst(run, {"W3"})
-        row("order card (API and HTML) p95 < 50 ms (#5)", v, 50)
-        v, _ = _worst(run, {"W5"})
-        row("order search by phone fragment / number / email / name p95 < 50 ms (#5, PostgreSQL)", v, 50)
-        w1 = [s for s in run["scenarios"] if s["id"] == "W1"]
-        if w1:
-            top = max(w1, key=lambda s: s["throughput"] or 0)
-            row(f"order creation >= {400 if pg else 600} orders/s (#6)", top["throughput"], 400 if pg else 600,
-                "orders/s", higher=True)  # fmt: skip
-            row(f"order creation p95 < 50 ms (#6; at {top['clients']} clients)", top["p95_ms"], 50)
-        out.append(f"| batch intake >= 3,000 orders/s (#6) | {db} | not built | – |")
-        out.append(f"| webhook dispatch >= 200 deliveries/s (#6) | {db} | not measured | – |")
-        v, _ = _worst(run, {"W5c"})
-        row(f"customer search by phone fragment / email / name p95 < {50 if pg else 100} ms (#4)", v,
-            50 if pg else 100)  # fmt: skip
-        v, _ = _worst(run, {"W3c"})
-        row("customer card p95 < 50 ms (#4)", v, 50)
-        out.append(f"| segment count for a typical rule < 500 ms (#4) | {db} | not measured | – |")
-        v, _ = _worst(run, {"W5o"})
-        row("catalog search by SKU p95 < 20 ms at 50k offers (#3; measured: exact SKU via the API)", v, 20)
-        out.append(f"| 50k-offer YML import < 60 s on SQLite (#3) | {db} | not measured | – |")
-        w2 = [s for s in run["scenarios"] if s["id"] == "W2"]
-        if w2:
-            out.append(f"| 50 parallel buyers of one scarce offer: oversold 0 (W2) | {db} | "
-                       f"oversold {w2[0].get('oversold')} | {'yes' if not w2[0].get('oversold') else '**no**'} |")  # fmt: skip
+    v, _ = _worst(run, {"W4"}, ("first page",))
+    row(f"orders list, common filters and sorts, p95 < {50 if pg else 100} ms (#5)", v, 50 if pg else 100)
+    v, _ = _worst(run, {"W4"}, ("deep",))
+    row(f"orders list, deep pages, p95 < {50 if pg else 100} ms (#5)", v, 50 if pg else 100)
+    v, _ = _worst(run, {"W3"})
+    row("order card (API and HTML) p95 < 50 ms (#5)", v, 50)
+    v, _ = _worst(run, {"W5"})
+    row("order search by phone fragment / number / email / name p95 < 50 ms (#5, PostgreSQL)", v, 50)
+    w1 = [s for s in run["scenarios"] if s["id"] == "W1"]
+    if w1:
+        top = max(w1, key=lambda s: s["throughput"] or 0)
+        row(f"order creation >= {400 if pg else 600} orders/s (#6)", top["throughput"], 400 if pg else 600,
+            "orders/s", higher=True)  # fmt: skip
+        row(f"order creation p95 < 50 ms (#6; at {top['clients']} clients)", top["p95_ms"], 50)
+    out.append(f"| batch intake >= 3,000 orders/s (#6) | {db} | not built | – |")
+    out.append(f"| webhook dispatch >= 200 deliveries/s (#6) | {db} | not measured | – |")
+    v, _ = _worst(run, {"W5c"})
+    row(f"customer search by phone fragment / email / name p95 < {50 if pg else 100} ms (#4)", v,
+        50 if pg else 100)  # fmt: skip
+    v, _ = _worst(run, {"W3c"})
+    row("customer card p95 < 50 ms (#4)", v, 50)
+    out.append(f"| segment count for a typical rule < 500 ms (#4) | {db} | not measured | – |")
+    v, _ = _worst(run, {"W5o"})
+    row("catalog search by SKU p95 < 20 ms at 50k offers (#3; measured: exact SKU via the API)", v, 20)
+    out.append(f"| 50k-offer YML import < 60 s on SQLite (#3) | {db} | not measured | – |")
+    w2 = [s for s in run["scenarios"] if s["id"] == "W2"]
+    if w2:
+        out.append(f"| 50 parallel buyers of one scarce offer: oversold 0 (W2) | {db} | "
+                   f"oversold {w2[0].get('oversold')} | {'yes' if not w2[0].get('oversold') else '**no**'} |")  # fmt: skip
     return out
 
 
