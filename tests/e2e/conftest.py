@@ -85,5 +85,5 @@ def signed_in(page, make_user):
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/settings/users/")
+    page.wait_for_url("**/orders/")
     return page

@@ -23,6 +23,8 @@ def test_sign_in_switch_languages_and_sign_out(page, make_user, shot):
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Orders")
+    page.click("[data-nav=users]")
     expect(page.locator("h1")).to_have_text("Team")
     shot(page, "shell-desktop")
 
@@ -47,7 +49,7 @@ def test_sign_in_switch_languages_and_sign_out(page, make_user, shot):
 def test_phone_layout_has_a_menu(signed_in, shot):
     page = signed_in
     page.set_viewport_size(PHONE)
-    page.reload()
+    page.goto("/settings/users/")
     shot(page, "shell-phone")
     sidebar_link = page.locator("#sk-sidebar [data-nav=users]")
     expect(sidebar_link).to_be_hidden()
@@ -71,7 +73,7 @@ def test_create_api_key_in_the_profile(signed_in, shot):
     page.click("[data-testid=new-api-key]")
     page.fill("input[name=name]", "Site integration")
     page.check("input[value='orders:read']")
-    page.click("button[type=submit]")
+    page.click("[data-testid=create-key]")
     secret = page.locator("[data-testid=new-key-secret]").input_value()
     assert secret.startswith("sk_")
     shot(page, "api-key-created")

@@ -5,60 +5,60 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 STATUS_GROUPS = [
     # code, name, final, cancelled
-    ("new", N_("New"), False, False),
-    ("approval", N_("Approval"), False, False),
-    ("assembling", N_("Assembling"), False, False),
-    ("delivery", N_("Delivery"), False, False),
-    ("complete", N_("Complete"), True, False),
-    ("cancelled", N_("Cancelled"), True, True),
+    ("new", gettext_noop("New"), False, False),
+    ("approval", gettext_noop("Approval"), False, False),
+    ("assembling", gettext_noop("Assembling"), False, False),
+    ("delivery", gettext_noop("Delivery"), False, False),
+    ("complete", gettext_noop("Complete"), True, False),
+    ("cancelled", gettext_noop("Cancelled"), True, True),
 ]
 STATUSES = [
     # code, name, group, colour, time limit (minutes), stock action
-    ("new", N_("New"), "new", "#0d6efd", 30, "reserve"),
-    ("no-answer", N_("No answer"), "approval", "#fd7e14", 240, ""),
-    ("awaiting-payment", N_("Awaiting payment"), "approval", "#ffc107", 1440, ""),
-    ("confirmed", N_("Confirmed"), "approval", "#20c997", 120, ""),
-    ("assembling", N_("Assembling"), "assembling", "#6f42c1", 480, ""),
-    ("assembled", N_("Ready to ship"), "assembling", "#6610f2", 480, ""),
-    ("shipped", N_("Shipped"), "delivery", "#0dcaf0", 7 * 1440, "write_off"),
-    ("delivered", N_("Delivered"), "complete", "#198754", None, ""),
-    ("cancelled", N_("Cancelled"), "cancelled", "#dc3545", None, "release"),
-    ("returned", N_("Returned"), "cancelled", "#6c757d", None, ""),
+    ("new", gettext_noop("New"), "new", "#0d6efd", 30, "reserve"),
+    ("no-answer", gettext_noop("No answer"), "approval", "#fd7e14", 240, ""),
+    ("awaiting-payment", gettext_noop("Awaiting payment"), "approval", "#ffc107", 1440, ""),
+    ("confirmed", gettext_noop("Confirmed"), "approval", "#20c997", 120, ""),
+    ("assembling", gettext_noop("Assembling"), "assembling", "#6f42c1", 480, ""),
+    ("assembled", gettext_noop("Ready to ship"), "assembling", "#6610f2", 480, ""),
+    ("shipped", gettext_noop("Shipped"), "delivery", "#0dcaf0", 7 * 1440, "write_off"),
+    ("delivered", gettext_noop("Delivered"), "complete", "#198754", None, ""),
+    ("cancelled", gettext_noop("Cancelled"), "cancelled", "#dc3545", None, "release"),
+    ("returned", gettext_noop("Returned"), "cancelled", "#6c757d", None, ""),
 ]
 CHANNELS = [
-    ("web", N_("Website")),
-    ("phone", N_("Phone")),
-    ("email", N_("Email")),
-    ("web-form", N_("Web form")),
-    ("marketplace", N_("Marketplace")),
-    ("api", N_("API")),
-    ("manual", N_("Manual")),
+    ("web", gettext_noop("Website")),
+    ("phone", gettext_noop("Phone")),
+    ("email", gettext_noop("Email")),
+    ("web-form", gettext_noop("Web form")),
+    ("marketplace", gettext_noop("Marketplace")),
+    ("api", gettext_noop("API")),
+    ("manual", gettext_noop("Manual")),
 ]
-ORDER_TYPES = [("retail", N_("Retail")), ("wholesale", N_("Wholesale"))]
+ORDER_TYPES = [("retail", gettext_noop("Retail")), ("wholesale", gettext_noop("Wholesale"))]
 DELIVERY_TYPES = [
-    ("courier", N_("Courier"), Decimal("300.00")),
-    ("pickup", N_("Pickup"), Decimal("0.00")),
-    ("post", N_("Post"), Decimal("250.00")),
-    ("parcel-locker", N_("Parcel locker"), Decimal("150.00")),
+    ("courier", gettext_noop("Courier"), Decimal("300.00")),
+    ("pickup", gettext_noop("Pickup"), Decimal("0.00")),
+    ("post", gettext_noop("Post"), Decimal("250.00")),
+    ("parcel-locker", gettext_noop("Parcel locker"), Decimal("150.00")),
 ]
 PAYMENT_TYPES = [
-    ("cash", N_("Cash")),
-    ("card", N_("Card online")),
-    ("card-on-delivery", N_("Card on delivery")),
-    ("bank-transfer", N_("Bank transfer")),
-    ("cod", N_("Cash on delivery")),
+    ("cash", gettext_noop("Cash")),
+    ("card", gettext_noop("Card online")),
+    ("card-on-delivery", gettext_noop("Card on delivery")),
+    ("bank-transfer", gettext_noop("Bank transfer")),
+    ("cod", gettext_noop("Cash on delivery")),
 ]
 CANCEL_REASONS = [
-    ("changed-mind", N_("Changed their mind")),
-    ("no-answer", N_("Could not reach the customer")),
-    ("out-of-stock", N_("Out of stock")),
-    ("too-expensive", N_("Found it cheaper")),
-    ("duplicate", N_("Duplicate order")),
-    ("delivery-terms", N_("Delivery terms did not suit")),
+    ("changed-mind", gettext_noop("Changed their mind")),
+    ("no-answer", gettext_noop("Could not reach the customer")),
+    ("out-of-stock", gettext_noop("Out of stock")),
+    ("too-expensive", gettext_noop("Found it cheaper")),
+    ("duplicate", gettext_noop("Duplicate order")),
+    ("delivery-terms", gettext_noop("Delivery terms did not suit")),
 ]
 # Allowed moves between status groups; within a group any move is allowed.
 GROUP_FLOW = {
