@@ -35,6 +35,15 @@ def install_reference_data() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_dictionary_cache():
+    from shopkeeper.orders.services import dictionaries_changed
+
+    dictionaries_changed()
+    yield
+    dictionaries_changed()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(

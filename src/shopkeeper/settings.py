@@ -117,7 +117,9 @@ for _db in DATABASES.values():
         }
         _db.setdefault("TEST", {})["NAME"] = env.str("TEST_SQLITE_NAME", default="") or None
     else:
-        _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+        # Under ASGI each request may run in another thread; persistent connections would pile up
+        # per thread until PostgreSQL refuses clients. Use a pooler (pgbouncer) for reuse.
+        _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
         _db.setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

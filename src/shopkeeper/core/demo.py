@@ -37,3 +37,6 @@ def load_demo(size: str = "S", seed: int = 2026, log: Callable[[str], None] = pr
     for _order, name, loader in sorted(_loaders, key=lambda item: item[0]):
         log(f"demo: {name}")
         loader(ctx)
+    from .maintenance import analyze
+
+    analyze()

@@ -14,9 +14,12 @@ log = logging.getLogger("shopkeeper.worker")
 
 
 def run_outbox(stop: threading.Event, idle_sleep: float = 0.5) -> None:
+    from .maintenance import analyze_if_due
+
     log.info("outbox dispatcher started")
     while not stop.is_set():
         close_old_connections()
+        analyze_if_due()
         try:
             done = dispatch_pending(batch=200)
         except Exception:

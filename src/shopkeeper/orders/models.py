@@ -252,6 +252,8 @@ class Order(models.Model):
             models.Index(fields=["phone_digits"], name="order_phone_idx"),
             models.Index(fields=["email"], name="order_email_idx"),
             models.Index(fields=["number"], name="order_number_idx"),
+            # The partial unique index cannot serve `external_id = %s` lookups on SQLite; this one can.
+            models.Index(fields=["store", "external_id"], name="order_store_external_idx"),
             models.Index(fields=["tracking_number"], name="order_tracking_idx"),
             models.Index(
                 fields=["needs_attention", "-created_at"],

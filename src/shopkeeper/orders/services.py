@@ -4,12 +4,13 @@ assignment. Every write locks the order row, recomputes totals, and records its 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,21 +137,51 @@ def order_lock(order_id: int) -> Order:
     )
 
 
-def _next_number(store: Store) -> str:
-    settings_row, _created = StoreOrderSettings.objects.get_or_create(store=store)
-    settings_row = StoreOrderSettings.objects.select_for_update().get(pk=settings_row.pk)
-    settings_row.last_number += 1
-    settings_row.save(update_fields=["last_number"])
-    return f"{settings_row.number_prefix}{settings_row.last_number}"
+def _next_number(store: Store) -> tuple[str, str]:
+    """Increment the store's counter row in one statement (the row lock is held to commit)."""
+    table = StoreOrderSettings._meta.db_table
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1 WHERE store_id = %s "  # noqa: S608
+                "RETURNING number_prefix, last_number, default_price_type",
+                [store.pk],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return f"{row[0]}{row[1]}", row[2]
+            StoreOrderSettings.objects.get_or_create(store=store)
+    raise RuntimeError("order counter row missing")
 
 
 # --- dictionaries ---------------------------------------------------------------------------
 
 
+_DICTIONARY_TTL = 30.0
+_dictionaries: dict[type, tuple[float, dict[str, Any]]] = {}
+
+
+def dictionary(model) -> dict[str, Any]:
+    """Code -> row of a small dictionary, cached per process for a few seconds (read on every order)."""
+    now = time.monotonic()
+    cached = _dictionaries.get(model)
+    if cached is None or now - cached[0] > _DICTIONARY_TTL:
+        qs = model.objects.all()
+        if model is Status:
+            qs = qs.select_related("group")
+        cached = (now, {obj.code: obj for obj in qs})
+        _dictionaries[model] = cached
+    return cached[1]
+
+
+def dictionaries_changed() -> None:
+    _dictionaries.clear()
+
+
 def _by_code(model, code: str, problems: list, problem_code: str, field_name: str):
     if not code:
         return None
-    obj = model.objects.filter(code=code).first()
+    obj = dictionary(model).get(code)
     if obj is None:
         problems.append(
             problem(
@@ -479,8 +510,8 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
         or default_order_type()
     )
     channel = _by_code(Channel, data.channel, problems, "unknown_channel", "channel")
-    settings_row = StoreOrderSettings.objects.filter(store=store).first()
-    price_type = data.price_type or (settings_row.default_price_type if settings_row else "retail")
+    number, store_price_type = _next_number(store)
+    price_type = data.price_type or store_price_type
 
     customer = None
     if data.customer_id:
@@ -520,7 +551,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     created_at = data.created_at or now
     order = Order(
         store=store,
-        number=_next_number(store),
+        number=number,
         external_id=data.external_id.strip()[:100],
         customer=customer,
         company=company,

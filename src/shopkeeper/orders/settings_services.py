@@ -7,6 +7,7 @@ from django.db import transaction
 from shopkeeper.core.changes import Actor, record_change
 
 from .models import OrderType, Transition
+from .services import dictionaries_changed
 
 
 @transaction.atomic
@@ -14,6 +15,7 @@ def dictionary_save(*, form, actor: Actor):
     creating = form.instance.pk is None
     changed = {name: [form.initial.get(name), form.cleaned_data.get(name)] for name in form.changed_data}
     obj = form.save()
+    transaction.on_commit(dictionaries_changed)
     record_change(
         entity=obj._meta.model_name,
         entity_id=obj.pk,

@@ -14,32 +14,47 @@
     var table = document.querySelector("table.sk-orders");
     if (!table || !window.EventSource) return;
     var badge = document.getElementById("sk-live-badge");
-    var source = new EventSource(table.dataset.liveUrl);
-    source.addEventListener("open", function () { if (badge) badge.classList.remove("d-none"); });
-    source.addEventListener("error", function () { if (badge) badge.classList.add("d-none"); });
-    source.addEventListener("orders", function (event) {
-      var ids = JSON.parse(event.data).ids || [];
-      if (!ids.length) return;
-      var current = document.querySelector("table.sk-orders");
-      if (!current) return;
-      var url = current.dataset.rowsUrl + "&ids=" + ids.join(",");
-      fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (html) {
-          if (!html.trim()) return;
-          var tbody = document.getElementById("sk-order-rows");
-          var tmp = document.createElement("tbody");
-          tmp.innerHTML = html;
-          Array.prototype.slice.call(tmp.querySelectorAll("tr[data-order-id]")).reverse().forEach(function (row) {
-            var existing = tbody.querySelector('tr[data-order-id="' + row.dataset.orderId + '"]');
-            if (existing) existing.replaceWith(row); else tbody.insertBefore(row, tbody.firstChild);
-            row.classList.add("sk-highlight");
-          });
-          var empty = document.querySelector("[data-testid=no-orders]");
-          if (empty) empty.remove();
-          paintStatuses(tbody);
+    var delay = 2000;
+    connect();
+
+    // EventSource reconnects by itself after a dropped connection, but gives up for good after an
+    // HTTP error (a 500 or a 502 during a deploy): then try again ourselves, backing off to a minute.
+    function connect() {
+      var source = new EventSource(table.dataset.liveUrl);
+      source.addEventListener("open", function () { delay = 2000; if (badge) badge.classList.remove("d-none"); });
+      source.addEventListener("error", function () {
+        if (badge) badge.classList.add("d-none");
+        if (source.readyState === EventSource.CLOSED) {
+          setTimeout(connect, delay);
+          delay = Math.min(delay * 2, 60000);
+        }
+      });
+      source.addEventListener("orders", onOrders);
+    }
+  }
+
+  function onOrders(event) {
+    var ids = JSON.parse(event.data).ids || [];
+    if (!ids.length) return;
+    var current = document.querySelector("table.sk-orders");
+    if (!current) return;
+    var url = current.dataset.rowsUrl + "&ids=" + ids.join(",");
+    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (!html.trim()) return;
+        var tbody = document.getElementById("sk-order-rows");
+        var tmp = document.createElement("tbody");
+        tmp.innerHTML = html;
+        Array.prototype.slice.call(tmp.querySelectorAll("tr[data-order-id]")).reverse().forEach(function (row) {
+          var existing = tbody.querySelector('tr[data-order-id="' + row.dataset.orderId + '"]');
+          if (existing) existing.replaceWith(row); else tbody.insertBefore(row, tbody.firstChild);
+          row.classList.add("sk-highlight");
         });
-    });
+        var empty = document.querySelector("[data-testid=no-orders]");
+        if (empty) empty.remove();
+        paintStatuses(tbody);
+      });
   }
 
   // --- keyboard ----------------------------------------------------------------------------
