@@ -123,6 +123,8 @@ def test_form_creates_flagged_order_without_lines(writer):
     entry = InboundRequest.objects.get()
     assert entry.status == EntryStatus.FLAGGED
     assert entry.result["flags"][0]["code"] == "call_back"
+    assert data["needs_attention"] is True
+    assert [p["code"] for p in data["problems"]] == ["call_back"]
 
 
 def test_form_rejects_nonsense(writer):

@@ -219,6 +219,10 @@ def _errors_of(exc: ValidationError) -> list[dict[str, Any]]:
 # --- processing -----------------------------------------------------------------------------
 
 
+# Source flags that a person must act on, so they go onto the order ("Needs attention") too.
+ORDER_FLAGS = {"call_back"}
+
+
 def _existing(store: Store, external_id: str) -> int | None:
     if not external_id:
         return None
@@ -299,7 +303,9 @@ def _process(entry: InboundRequest, *, actor: Actor | None, api_key: Any, verify
         return Outcome(200, order_id=found, flags=flags)
     try:
         with transaction.atomic():
-            order = orders.order_create(data=order_input(data_in, store), actor=actor)
+            order_data = order_input(data_in, store)
+            order_data.problems = [f for f in normalised.flags if f.get("code") in ORDER_FLAGS]
+            order = orders.order_create(data=order_data, actor=actor)
     except IntegrityError:  # a parallel request with the same (store, external_id) won
         found = _existing(store, data_in.external_id)
         if found is None:

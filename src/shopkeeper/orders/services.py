@@ -119,6 +119,7 @@ class OrderInput:
     discount_amount: Decimal = Decimal(0)
     discount_percent: Decimal = Decimal(0)
     price_type: str = ""
+    problems: list[dict[str, Any]] = field(default_factory=list)  # flags from the caller (e.g. "call back")
 
 
 def problem(code: str, detail: str = "", **extra: Any) -> dict[str, Any]:
@@ -499,7 +500,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     from .assignment import pick_manager
 
     store = data.store
-    problems: list[dict] = []
+    problems: list[dict] = [dict(p) for p in data.problems]
     now = timezone.now()
     if not data.lines and not (data.customer or data.customer_id):
         raise OrderError({"lines": _("An order needs at least one line or a customer.")})
