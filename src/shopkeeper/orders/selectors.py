@@ -37,24 +37,33 @@ def _list(q: QueryDict | dict, name: str) -> list[str]:
         values = v if isinstance(v, list) else ([v] if v not in (None, "") else [])
     out: list[str] = []
     for v in values:
-        out += [p.strip() for p in str(v).split(",") if p.strip()]
-    return out
+        out += [p.strip()[:100] for p in str(v).replace("\x00", "").split(",") if p.strip()]
+    return out[:50]
+
+
+MAX_AMOUNT = Decimal("1e12")
 
 
 def _decimal(value: str | None) -> Decimal | None:
     try:
-        return Decimal(value) if value not in (None, "") else None
+        amount = Decimal(value) if value not in (None, "") else None
     except InvalidOperation:
         return None
+    if amount is None or not amount.is_finite():
+        return None
+    return max(min(amount, MAX_AMOUNT), -MAX_AMOUNT)
 
 
 def _day(value: str | None, end: bool = False) -> dt.datetime | None:
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is not None:
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
-    day = parse_date(value)
+    try:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        day = parse_date(value)
+    except ValueError:  # well-formed but impossible, e.g. 2026-13-45
+        return None
     if day is None:
         return None
     moment = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time.min)
@@ -89,7 +98,8 @@ class OrderFilter:
     def from_query(cls, q: QueryDict | dict) -> OrderFilter:
         def one(name):
             v = q.get(name)
-            return v[0] if isinstance(v, list) and v else v
+            v = v[0] if isinstance(v, list) and v else v
+            return v.replace("\x00", "") if isinstance(v, str) else v  # PostgreSQL refuses NUL in text
 
         def flag(name):
             return str(one(name) or "").lower() in {"1", "true", "yes", "on"}
@@ -235,17 +245,16 @@ def keyset_page(
     key_field = fields[0].lstrip("-")
     descending = fields[0].startswith("-")
     values = _decode(cursor) if cursor else None
-    if values and len(values) == len(fields):
+    if isinstance(values, list) and len(values) == len(fields) and isinstance(values[-1], int):
+        op = "lt" if descending else "gt"
         if len(fields) == 1:
-            qs = qs.filter(id__lt=values[0]) if descending else qs.filter(id__gt=values[0])
+            qs = qs.filter(**{f"id__{op}": values[0]})
         else:
-            key = values[0]
-            if key_field.endswith("_at"):
-                key = parse_datetime(key)
-            elif key_field == "total":
-                key = Decimal(key)
-            op = "lt" if descending else "gt"
-            qs = qs.filter(Q(**{f"{key_field}__{op}": key}) | Q(**{key_field: key, f"id__{op}": values[1]}))
+            key = _cursor_key(key_field, values[0])
+            if key is not None:  # a cursor from another sort or a tampered one starts from the top
+                qs = qs.filter(
+                    Q(**{f"{key_field}__{op}": key}) | Q(**{key_field: key, f"id__{op}": values[1]})
+                )
     rows = list(qs.order_by(*fields)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -254,6 +263,17 @@ def keyset_page(
     last = rows[-1]
     key_values = [last.id] if len(fields) == 1 else [getattr(last, key_field), last.id]
     return rows, _encode(key_values)
+
+
+def _cursor_key(field: str, raw: Any) -> Any:
+    try:
+        if field.endswith("_at"):
+            return parse_datetime(str(raw))
+        if field == "total":
+            return Decimal(str(raw))
+    except (ValueError, InvalidOperation):
+        return None
+    return None
 
 
 def group_counters(qs: QuerySet[Order]) -> list[dict[str, Any]]:
