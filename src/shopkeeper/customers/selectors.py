@@ -250,6 +250,41 @@ def segment_members(segment: Segment) -> QuerySet[Customer]:
     return Customer.objects.filter(merged_into__isnull=True).filter(compile_rules(segment.rules))
 
 
+# Orders on the cards ------------------------------------------------------------------------------
+
+CARD_ORDERS = 20
+
+
+def entity_orders(
+    *, user, customer: Customer | None = None, company: Company | None = None, limit: int = CARD_ORDERS
+):
+    """The newest orders of a customer or company that `user` may see (one query), or None when the
+    orders app is not installed or the user may not view orders."""
+    from django.apps import apps
+
+    if not apps.is_installed("shopkeeper.orders") or not user.has_perm("orders.view_order"):
+        return None
+    from shopkeeper.orders.selectors import orders_visible
+
+    qs = orders_visible(user=user)
+    qs = qs.filter(customer=customer) if customer is not None else qs.filter(company=company)
+    return list(
+        qs.select_related("status", "store")
+        .only(
+            "id",
+            "number",
+            "created_at",
+            "total",
+            "payment_status",
+            "is_cancelled",
+            "status__name",
+            "status__code",
+            "store__currency",
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def customer_export(customer: Customer) -> dict[str, Any]:
     """Everything stored about a person (data subject access request)."""
     from shopkeeper.core.changes import to_jsonable

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -148,8 +149,22 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": selectors.customer_timeline(customer),
             "note_form": NoteForm(),
             "duplicates": duplicates,
+            **_orders_context(request, customer=customer),
         },
     )
+
+
+def _orders_context(request: HttpRequest, *, customer=None, company=None) -> dict:
+    """The newest orders of the card (None when the user may not see orders) and links around them."""
+    orders = selectors.entity_orders(user=request.user, customer=customer, company=company)
+    context: dict = {"orders": orders, "orders_limit": selectors.CARD_ORDERS, "new_order_url": ""}
+    if orders is None:
+        return context
+    context["orders_filter"] = f"customer={customer.pk}" if customer is not None else f"company={company.pk}"
+    can_order = request.user.has_perm("orders.add_order")
+    if customer is not None and can_order and not customer.merged_into_id and not customer.erased_at:
+        context["new_order_url"] = f"{reverse('orders:new')}?customer_id={customer.pk}"
+    return context
 
 
 @permission_required("customers.add_customer", raise_exception=True)
@@ -307,6 +322,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline(entity="company", entity_id=company.pk),
             "contact_form": ContactForm(),
             "note_form": NoteForm(),
+            **_orders_context(request, company=company),
         },
     )
 
