@@ -213,3 +213,29 @@ def test_parallel_identical_submissions_create_one_order(api, make_key, offers, 
         t.join()
     assert Order.objects.count() == 1
     assert sorted(results).count(201) == 1 and all(code in (200, 201) for code in results), results
+
+
+def test_explicit_nulls_in_patches_are_not_errors(writer):
+    order = writer.post("/orders", PAYLOAD).json()
+    body = {
+        "customer_comment": "",
+        "manager_comment": "",
+        "delivery": None,
+        "discount_amount": None,
+        "discount_percent": None,
+        "utm": {},
+        "custom_fields": None,
+    }
+    response = writer.request("PATCH", f"/orders/{order['id']}", body)
+    assert response.status_code == 200, response.content
+    assert writer.request("PATCH", f"/orders/{order['id']}", {"lines": []}).status_code == 422
+    payment_id = order["payments"][0]["id"]
+    response = writer.request(
+        "PATCH",
+        f"/orders/{order['id']}/payments/{payment_id}",
+        {"status": "not_paid", "amount": None, "paid_at": None, "comment": ""},
+    )
+    assert response.status_code == 200, response.content
+    assert writer.request(
+        "PATCH", f"/orders/{order['id']}/payments/{payment_id}", {"paid_at": 0}
+    ).status_code in (200, 422)

@@ -130,7 +130,14 @@ def get_order(request: HttpRequest, order_id: int) -> dict:
 def patch_order(request: HttpRequest, order_id: int, payload: OrderPatch) -> dict:
     order = _card(request, order_id)
     actor = Actor.for_api_key(request.api_key)
-    values = payload.model_dump(exclude_unset=True, exclude={"lines", "delivery", "manager_id"})
+    # null means "leave as it is" for everything but the manager (null there unassigns).
+    values = {
+        k: v
+        for k, v in payload.model_dump(
+            exclude_unset=True, exclude={"lines", "delivery", "manager_id"}
+        ).items()
+        if v is not None
+    }
     if "manager_id" in payload.model_fields_set:
         from shopkeeper.accounts.models import User
 
@@ -237,7 +244,9 @@ def patch_payment(request: HttpRequest, order_id: int, payment_id: int, payload:
     order = _card(request, order_id)
     payment = get_object_or_404(Payment, pk=payment_id, order=order)
     payment = services.payment_update(
-        payment=payment, actor=Actor.for_api_key(request.api_key), **payload.model_dump(exclude_unset=True)
+        payment=payment,
+        actor=Actor.for_api_key(request.api_key),
+        **payload.model_dump(exclude_unset=True, exclude_none=True),
     )
     return _payment_out(payment)
 
