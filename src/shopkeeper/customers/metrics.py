@@ -130,10 +130,39 @@ def recompute_all(batch: int = 1000, log=None) -> int:
     return done
 
 
+def _ids(*values: Any) -> list[int]:
+    """Positive integer ids among payload values (JSON may carry them as ints or digit strings)."""
+    ids = []
+    for value in values:
+        if isinstance(value, bool):
+            continue
+        if (isinstance(value, int) or (isinstance(value, str) and value.isdigit())) and int(value) > 0:
+            ids.append(int(value))
+    return sorted(set(ids))
+
+
+def _previous_from_change(event, field: str) -> list[Any]:
+    """The old value of `field` from the change-log row behind the event ([old, new] in `changes`)."""
+    change_id = getattr(event, "change_id", None)
+    if not change_id:
+        return []
+    from shopkeeper.core.models import Change
+
+    changes = Change.objects.filter(pk=change_id).values_list("changes", flat=True).first() or {}
+    pair = changes.get(field) if isinstance(changes, dict) else None
+    return list(pair) if isinstance(pair, list) else []
+
+
 def on_order_event(event) -> None:
-    """Consumer of `order.*`: recompute the order's customer (and the previous one, on a change)."""
-    payload = event.payload or {}
-    ids = [payload.get("customer_id"), payload.get("previous_customer_id")]
-    customer_metrics_recompute(customer_ids=[i for i in ids if isinstance(i, int)])
+    """Consumer of `order.*`: recompute the order's customer and company, and the previous ones when the
+    order moved (`previous_customer_id` / `previous_company_id` in the payload; without the latter the
+    old company is read from the change-log row of the event). Idempotent: everything is recomputed from
+    the orders themselves, so a repeated or late delivery gives the same numbers."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    customer_metrics_recompute(
+        customer_ids=_ids(payload.get("customer_id"), payload.get("previous_customer_id"))
+    )
     company_ids = [payload.get("company_id"), payload.get("previous_company_id")]
-    company_metrics_recompute(company_ids=[i for i in company_ids if isinstance(i, int)])
+    if "previous_company_id" not in payload and "company" in (payload.get("fields") or []):
+        company_ids += _previous_from_change(event, "company")
+    company_metrics_recompute(company_ids=_ids(*company_ids))
