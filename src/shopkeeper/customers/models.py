@@ -388,3 +388,28 @@ class CustomerVisibility(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_visibility"
     )
     own_only = models.BooleanField(_("only own customers"), default=True)
+
+
+class SavedView(models.Model):
+    """A named customer-list query string; personal, or shared with everyone who sees the list."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_views"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    is_shared = models.BooleanField(_("shared with the team"), default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="customer_savedview_owner_name_uniq")
+        ]
+        permissions = [("share_savedview", _("Can share customer list views with the team"))]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name

@@ -32,6 +32,7 @@ from .models import (
     CustomerVisibility,
     DuplicateCandidate,
     DuplicateStatus,
+    SavedView,
     Segment,
 )
 from .normalize import digits_of, phone_search_fragments
@@ -248,6 +249,11 @@ def duplicates_open(*, user=None, store_ids=None) -> QuerySet[DuplicateCandidate
 
 def segment_members(segment: Segment) -> QuerySet[Customer]:
     return Customer.objects.filter(merged_into__isnull=True).filter(compile_rules(segment.rules))
+
+
+def saved_views(*, user) -> QuerySet[SavedView]:
+    """The user's own views and the shared ones."""
+    return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True)).select_related("owner")
 
 
 # Orders on the cards ------------------------------------------------------------------------------

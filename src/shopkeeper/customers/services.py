@@ -29,6 +29,7 @@ from .models import (
     DedupePolicy,
     Entity,
     Note,
+    SavedView,
     Tag,
 )
 from .normalize import default_region, normalize_email, normalize_phone
@@ -587,3 +588,59 @@ def company_contact_unlink(*, company: Company, customer: Customer, actor: Actor
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# Saved views of the customer list -------------------------------------------------------------------
+
+
+def saved_view_query(params) -> str:
+    """The list filters of a query string (a QueryDict), without paging or unknown keys, non-empty only."""
+    from django.http import QueryDict
+
+    from .filters import CustomerFilterForm
+
+    allowed = set(CustomerFilterForm.base_fields)
+    clean = QueryDict(mutable=True)
+    for key in sorted(allowed & set(params.keys())):
+        for value in params.getlist(key):
+            if str(value).strip():
+                clean.appendlist(key, str(value)[:200])
+    return clean.urlencode()[:2000]
+
+
+@transaction.atomic
+def saved_view_save(*, owner, name: str, query: str, is_shared: bool, actor: Actor) -> SavedView:
+    """Create the owner's view of that name, or replace its filters (same name = same view)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise ValidationError({"name": _("Give the view a name.")})
+    now = timezone.now()
+    view = SavedView.objects.select_for_update().filter(owner=owner, name=name).first()
+    if view is None:
+        view = SavedView.objects.create(
+            owner=owner, name=name, query=query, is_shared=is_shared, created_at=now, updated_at=now
+        )
+        changes = {"name": [None, name], "query": [None, query], "is_shared": [None, is_shared]}
+        action = "created"
+    else:
+        changes = apply_changes(view, {"query": query, "is_shared": is_shared})
+        view.updated_at = now
+        view.save(update_fields=["query", "is_shared", "updated_at"])
+        action = "updated"
+    record_change(entity="customer_view", entity_id=view.pk, action=action, actor=actor, changes=changes)
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, view: SavedView, actor: Actor) -> None:
+    record_change(
+        entity="customer_view",
+        entity_id=view.pk,
+        action="deleted",
+        actor=actor,
+        changes={"name": [view.name, None], "query": [view.query, None]},
+    )
+    view.delete()

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from shopkeeper.core.changes import Actor
 from . import dedupe, selectors, services
 from .filters import CustomerFilterForm
 from .forms import BulkForm, CompanyForm, ContactForm, CustomerForm, NoteForm, SegmentForm
-from .models import Company, Customer, DuplicateCandidate, Segment
+from .models import Company, Customer, DuplicateCandidate, SavedView, Segment
 from .normalize import format_phone
 from .segments import segment_save
 
@@ -58,9 +58,41 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "managers": CustomerFilterForm.managers(),
         "bulk_form": BulkForm(),
         "query": request.GET.urlencode(),
+        "saved_views": selectors.saved_views(user=request.user),
+        "view_query": services.saved_view_query(request.GET),
     }
     template = "customers/list.html#table" if request.headers.get("HX-Request") else "customers/list.html"
     return render(request, template, context)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    query = services.saved_view_query(QueryDict(request.POST.get("query", "")[:4000]))
+    try:
+        view = services.saved_view_save(
+            owner=request.user,
+            name=request.POST.get("name", ""),
+            query=query,
+            is_shared=bool(request.POST.get("is_shared"))
+            and request.user.has_perm("customers.share_savedview"),
+            actor=_actor(request),
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(f"{reverse('customers:list')}?{query}" if query else reverse("customers:list"))
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk, owner=request.user)
+    services.saved_view_delete(view=view, actor=_actor(request))
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("customers:list")
 
 
 @permission_required("customers.change_customer", raise_exception=True)
