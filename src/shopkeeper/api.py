@@ -8,6 +8,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -93,6 +94,16 @@ def install_problem_handlers(api: NinjaAPI) -> NinjaAPI:
             ]
         detail = errors[0]["msg"] if len(errors) == 1 else "The request has invalid fields."
         return problem(422, slug="validation-error", detail=detail, errors=errors)
+
+    @api.exception_handler(IntegrityError)
+    def on_conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # A unique value already used (an external id, a code): the request conflicts with stored data.
+        log.info("integrity conflict on %s %s: %s", request.method, request.path, exc)
+        return problem(
+            409,
+            slug="conflict",
+            detail="This conflicts with an existing record (a value that must be unique is already used).",
+        )
 
     @api.exception_handler(PermissionDenied)
     def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:

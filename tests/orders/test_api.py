@@ -239,3 +239,24 @@ def test_explicit_nulls_in_patches_are_not_errors(writer):
     assert writer.request(
         "PATCH", f"/orders/{order['id']}/payments/{payment_id}", {"paid_at": 0}
     ).status_code in (200, 422)
+
+
+def test_delivery_window_with_offsets_is_kept_as_wall_clock(writer):
+    order = writer.post("/orders", PAYLOAD).json()
+    response = writer.request(
+        "PATCH",
+        f"/orders/{order['id']}",
+        {"delivery": {"date": "2026-12-01", "time_from": "10:00:00Z", "time_to": "12:30:00+03:00"}},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["delivery"]["time_from"] == "10:00:00"
+
+
+def test_unique_conflicts_are_problems_not_500(api, make_key, store):
+    api.key = make_key("customers:read", "customers:write")
+    one = api.post("/customers", {"store": "main", "first_name": "A", "external_id": "x-1"}).json()
+    two = api.post("/customers", {"store": "main", "first_name": "B", "external_id": "x-2"}).json()
+    assert one["id"] != two["id"]
+    response = api.request("PATCH", f"/customers/{two['id']}", {"external_id": "x-1"})
+    assert response.status_code in (409, 422), response.content
+    assert response["Content-Type"] == "application/problem+json"

@@ -22,6 +22,11 @@ def line_input(line: LineIn) -> LineInput:
     )
 
 
+def _naive(value):
+    # A delivery window is wall-clock time at the address; an offset sent with it is dropped.
+    return value.replace(tzinfo=None) if value is not None else None
+
+
 def delivery_input(delivery: DeliveryIn) -> DeliveryInput:
     return DeliveryInput(
         type=delivery.type,
@@ -30,8 +35,8 @@ def delivery_input(delivery: DeliveryIn) -> DeliveryInput:
         net_cost=delivery.net_cost,
         address=delivery.address.model_dump() if delivery.address else {},
         date=delivery.date,
-        time_from=delivery.time_from,
-        time_to=delivery.time_to,
+        time_from=_naive(delivery.time_from),
+        time_to=_naive(delivery.time_to),
         tracking_number=delivery.tracking_number,
         status=delivery.status,
     )
