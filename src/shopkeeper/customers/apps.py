@@ -35,5 +35,16 @@ class CustomersConfig(AppConfig):
                 permission="customers.view_company",
             )
         )
+        register_section(
+            Section(
+                key="customer_settings",
+                label=_("Customer settings"),
+                url_name="customers:settings",
+                icon="person-gear",
+                order=210,
+                permission="customers.change_rfmsettings",
+                group="settings",
+            )
+        )
         register_consumer("customers.metrics", ["order.*"], on_order_event)
         register_demo(40, "customers", demo.load)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from shopkeeper.core.forms import StyledFormMixin
 from shopkeeper.stores.models import Store
 
-from .models import Channel, Company, Customer, Segment, Tag, TaxIdKind
+from .models import Channel, Company, Customer, Entity, FieldType, Segment, Tag, TaxIdKind
 from .segments import compile_rules
 
 
@@ -167,3 +167,72 @@ class SegmentForm(StyledFormMixin, forms.ModelForm):
             raise forms.ValidationError(_("This is not valid JSON.")) from None
         compile_rules(rules)  # raises ValidationError with the reason
         return rules
+
+
+# Settings --------------------------------------------------------------------------------------------
+
+
+class RfmSettingsForm(StyledFormMixin, forms.Form):
+    recent_days = forms.IntegerField(label=_("Recent: last order within, days"), min_value=1, max_value=36500)
+    fair_days = forms.IntegerField(label=_("Fair: last order within, days"), min_value=1, max_value=36500)
+    frequency_fair = forms.IntegerField(label=_("Fair: orders at least"), min_value=1, max_value=100000)
+    frequency_good = forms.IntegerField(label=_("Good: orders at least"), min_value=1, max_value=100000)
+    monetary_fair = forms.DecimalField(
+        label=_("Fair: spent at least"), min_value=0, max_digits=14, decimal_places=2
+    )
+    monetary_good = forms.DecimalField(
+        label=_("Good: spent at least"), min_value=0, max_digits=14, decimal_places=2
+    )
+
+    @classmethod
+    def from_thresholds(cls, t: dict) -> RfmSettingsForm:
+        return cls(
+            initial={
+                "recent_days": t["recency_days"][0],
+                "fair_days": t["recency_days"][1],
+                "frequency_fair": t["frequency"][0],
+                "frequency_good": t["frequency"][1],
+                "monetary_fair": t["monetary"][0],
+                "monetary_good": t["monetary"][1],
+            },
+            prefix="rfm",
+        )
+
+
+class CustomFieldForm(StyledFormMixin, forms.Form):
+    entity = forms.ChoiceField(label=_("For"), choices=Entity.choices)
+    code = forms.SlugField(
+        label=_("Code"), max_length=50, help_text=_("Letters, digits, - and _; fixed later.")
+    )
+    label = forms.CharField(label=_("Label"), max_length=100)
+    type = forms.ChoiceField(label=_("Type"), choices=FieldType.choices)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For a choice field: one per line, as “code: label” or just a label."),
+    )
+    required = forms.BooleanField(label=_("Required"), required=False)
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=1000, initial=0)
+
+    def __init__(self, *args, definition=None, **kwargs) -> None:
+        if definition is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "entity": definition.entity,
+                "code": definition.code,
+                "label": definition.label,
+                "type": definition.type,
+                "choices": "\n".join(f"{c['code']}: {c['label']}" for c in definition.choices or []),
+                "required": definition.required,
+                "position": definition.position,
+            }
+        super().__init__(*args, **kwargs)
+        if definition is not None:
+            for name in ("entity", "code"):
+                self.fields[name].disabled = True
+
+
+class DedupePolicyForm(StyledFormMixin, forms.Form):
+    reuse_on_phone = forms.BooleanField(label=_("Reuse the customer on an exact phone match"), required=False)
+    reuse_on_email = forms.BooleanField(label=_("Reuse the customer on an exact email match"), required=False)

@@ -453,3 +453,132 @@ def segment_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request, "customers/form.html", {"form": form, "title": segment.name if segment else _("New segment")}
     )
+
+
+# Settings ------------------------------------------------------------------------------------------
+
+SETTINGS_PERMISSION = "customers.change_rfmsettings"
+
+
+def _settings_context(request: HttpRequest, **forms_) -> dict:
+    from shopkeeper.stores.models import Store
+
+    from .forms import CustomFieldForm, DedupePolicyForm, RfmSettingsForm
+    from .metrics import rfm_thresholds
+    from .models import CustomFieldDefinition, DedupePolicy
+
+    policies = {p.store_id: p for p in DedupePolicy.objects.all()}
+    stores = []
+    for store in Store.objects.order_by("code"):
+        policy = policies.get(store.pk) or DedupePolicy(store=store)
+        form = forms_.get(f"policy_{store.pk}") or DedupePolicyForm(
+            initial={"reuse_on_phone": policy.reuse_on_phone, "reuse_on_email": policy.reuse_on_email},
+            prefix=f"policy-{store.pk}",
+        )
+        stores.append((store, form))
+    return {
+        "rfm_form": forms_.get("rfm") or RfmSettingsForm.from_thresholds(rfm_thresholds()),
+        "field_form": forms_.get("field") or CustomFieldForm(prefix="field"),
+        "fields": CustomFieldDefinition.objects.all(),
+        "stores": stores,
+    }
+
+
+@permission_required(SETTINGS_PERMISSION, raise_exception=True)
+def customer_settings(request: HttpRequest) -> HttpResponse:
+    from shopkeeper.stores.models import Store
+
+    from . import settings_services
+    from .forms import CustomFieldForm, DedupePolicyForm, RfmSettingsForm
+
+    bound: dict = {}
+    if request.method == "POST":
+        section = request.POST.get("section", "")
+        actor = _actor(request)
+        if section == "rfm":
+            form = bound["rfm"] = RfmSettingsForm(request.POST, prefix="rfm")
+            if form.is_valid():
+                d = form.cleaned_data
+                try:
+                    settings_services.rfm_settings_save(
+                        recency_days=[d["recent_days"], d["fair_days"]],
+                        frequency=[d["frequency_fair"], d["frequency_good"]],
+                        monetary=[d["monetary_fair"], d["monetary_good"]],
+                        actor=actor,
+                    )
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    messages.success(request, _("RFM thresholds saved. Run the metrics recompute to apply."))
+                    return redirect("customers:settings")
+        elif section == "field":
+            form = bound["field"] = CustomFieldForm(request.POST, prefix="field")
+            if form.is_valid():
+                d = form.cleaned_data
+                try:
+                    settings_services.custom_field_save(
+                        definition=None,
+                        entity=d["entity"],
+                        code=d["code"],
+                        label=d["label"],
+                        type=d["type"],
+                        choices=d["choices"].splitlines(),
+                        required=d["required"],
+                        position=d["position"],
+                        actor=actor,
+                    )
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    messages.success(request, _("Field added."))
+                    return redirect("customers:settings")
+        elif section == "policy":
+            store = get_object_or_404(Store, pk=request.POST.get("store") or 0)
+            form = bound[f"policy_{store.pk}"] = DedupePolicyForm(request.POST, prefix=f"policy-{store.pk}")
+            if form.is_valid():
+                settings_services.dedupe_policy_save(store=store, actor=actor, **form.cleaned_data)
+                messages.success(request, _("Duplicate policy of %(store)s saved.") % {"store": store.name})
+                return redirect("customers:settings")
+    return render(request, "customers/settings.html", _settings_context(request, **bound))
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@permission_required(SETTINGS_PERMISSION, raise_exception=True)
+def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import settings_services
+    from .forms import CustomFieldForm
+    from .models import CustomFieldDefinition
+
+    definition = get_object_or_404(CustomFieldDefinition, pk=pk)
+    form = CustomFieldForm(request.POST or None, definition=definition)
+    if request.method == "POST" and request.POST.get("delete"):
+        settings_services.custom_field_delete(definition=definition, actor=_actor(request))
+        messages.success(request, _("Field deleted; stored values are kept."))
+        return redirect("customers:settings")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            settings_services.custom_field_save(
+                definition=definition,
+                entity=definition.entity,
+                code=definition.code,
+                label=d["label"],
+                type=d["type"],
+                choices=d["choices"].splitlines(),
+                required=d["required"],
+                position=d["position"],
+                actor=_actor(request),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("customers:settings")
+    return render(request, "customers/custom_field.html", {"form": form, "definition": definition})
