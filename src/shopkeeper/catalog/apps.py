@@ -23,4 +23,15 @@ class CatalogConfig(AppConfig):
                 permission="catalog.view_product",
             )
         )
+        register_section(
+            Section(
+                key="catalog_feeds",
+                label=_("Catalog feeds"),
+                url_name="catalog:feeds",
+                icon="rss",
+                order=810,
+                permission="catalog.view_feedsource",
+                group="settings",
+            )
+        )
         register_demo(30, "catalog", demo.load)

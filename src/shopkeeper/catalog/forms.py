@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.forms import StyledFormMixin
 
-from .models import ImportFormat, Offer, PriceType, Product, ProductGroup
+from .models import FeedSource, ImportFormat, Offer, PriceType, Product, ProductGroup
 from .selectors import groups_tree
 
 
@@ -149,12 +149,53 @@ class ImportForm(StyledFormMixin, forms.Form):
     )
 
     def clean_mapping(self) -> dict[str, str]:
-        mapping = {}
-        for line in (self.cleaned_data.get("mapping") or "").splitlines():
-            if not line.strip():
-                continue
-            target, sep, column = line.partition("=")
-            if not sep or not target.strip() or not column.strip():
-                raise forms.ValidationError(_("Write each line as field=column title."))
-            mapping[target.strip()] = column.strip()
-        return mapping
+        return parse_mapping(self.cleaned_data.get("mapping") or "")
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """Lines of field=column title into a mapping."""
+    mapping = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        target, sep, column = line.partition("=")
+        if not sep or not target.strip() or not column.strip():
+            raise forms.ValidationError(_("Write each line as field=column title."))
+        mapping[target.strip()] = column.strip()
+    return mapping
+
+
+MAPPING_HELP = _(
+    "One per line: field=column title. Fields: sku, name, product, group, barcode, "
+    "purchase_price, weight, unit, description, image, price_<price type>, param_<name>. "
+    "Empty: columns named like the fields."
+)
+
+
+class FeedForm(StyledFormMixin, forms.ModelForm):
+    mapping = forms.CharField(
+        label=_("Column mapping (CSV/XLSX)"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "sku=Article\nname=Title\nprice_retail=Price"}
+        ),
+        help_text=MAPPING_HELP,
+    )
+
+    class Meta:
+        model = FeedSource
+        fields = ["name", "url", "format", "mapping", "interval_hours", "is_active"]
+        widgets = {"url": forms.URLInput(attrs={"placeholder": "https://example.com/feed.xml"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["mapping"] = "\n".join(f"{k}={v}" for k, v in (self.instance.mapping or {}).items())
+
+    def clean_mapping(self) -> dict[str, str]:
+        return parse_mapping(self.cleaned_data.get("mapping") or "")
+
+    def values(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.Meta.fields}
+
+    def _post_clean(self):
+        pass  # the service validates the model and the URL

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -201,3 +201,48 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class FeedSource(models.Model):
+    """A catalog feed fetched by the worker every `interval_hours` (store-independent)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("feed URL"), max_length=1000)
+    format = models.CharField(
+        _("format"), max_length=10, choices=ImportFormat.choices, default=ImportFormat.YML
+    )
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    interval_hours = models.PositiveIntegerField(
+        _("every (hours)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 31)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_status = models.CharField(_("last status"), max_length=10, choices=ImportStatus.choices, blank=True)
+    last_message = models.TextField(_("last message"), blank=True)
+    last_job = models.ForeignKey(
+        ImportJob,
+        verbose_name=_("last import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("catalog feed")
+        verbose_name_plural = _("catalog feeds")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status(self) -> str:
+        """The status of the last run: the job's own while it exists, else what was recorded."""
+        return self.last_job.status if self.last_job_id and self.last_job else self.last_status
+
+    @property
+    def status_label(self) -> str:
+        return ImportStatus(self.status).label if self.status else ""

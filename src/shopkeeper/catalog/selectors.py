@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import Offer, Price, PriceType, Product, ProductGroup
+from .models import FeedSource, Offer, Price, PriceType, Product, ProductGroup
 
 
 def _offers_prefetch() -> Prefetch:
@@ -57,3 +57,7 @@ def groups_tree() -> list[tuple[ProductGroup, int]]:
 
     walk(None, 0)
     return out
+
+
+def feeds_list() -> QuerySet[FeedSource]:
+    return FeedSource.objects.select_related("last_job").order_by("name", "id")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.changes import Actor, apply_changes, record_change
 
-from .models import Offer, Price, PriceType, Product, ProductGroup
+from .models import FeedSource, ImportJob, ImportStatus, Offer, Price, PriceType, Product, ProductGroup
 
 DEFAULT_PRICE_TYPE = "retail"
 
@@ -292,4 +294,155 @@ def import_job_create(
         changes={"format": [None, format], "url": [None, source_url]},
     )
     transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+# --- scheduled feeds ----------------------------------------------------------------------------
+
+FEED_FIELDS = {"name", "url", "format", "mapping", "interval_hours", "is_active"}
+# A job still "running" after this long is taken for dead (worker killed) and no longer blocks its feed.
+STALE_RUNNING = timedelta(hours=6)
+
+
+def _feed_clean(feed: FeedSource) -> None:
+    from .importing import TABLE_FIELDS, ImportFailed, check_url
+    from .models import ImportFormat
+
+    feed.full_clean()
+    errors: dict[str, list[str]] = {}
+    try:
+        check_url(feed.url)
+    except ImportFailed as exc:
+        errors["url"] = [str(exc)]
+    if feed.format == ImportFormat.YML and feed.mapping:
+        errors["mapping"] = [_("A column mapping applies to CSV and XLSX files only.")]
+    for target, column in (feed.mapping or {}).items():
+        if target not in TABLE_FIELDS and not target.startswith(("price_", "param_")):
+            errors.setdefault("mapping", []).append(_("Unknown import field: %(field)s.") % {"field": target})
+        elif not isinstance(column, str) or not column.strip():
+            errors.setdefault("mapping", []).append(_("Name the column for %(field)s.") % {"field": target})
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def feed_create(
+    *,
+    name: str,
+    url: str,
+    actor: Actor,
+    format: str = "yml",
+    mapping: dict[str, str] | None = None,
+    interval_hours: int = 24,
+    is_active: bool = True,
+) -> FeedSource:
+    """A scheduled feed; an active one is due at once (the worker picks it up within a minute)."""
+    feed = FeedSource(
+        name=name,
+        url=url,
+        format=format,
+        mapping=mapping or {},
+        interval_hours=interval_hours,
+        is_active=is_active,
+        next_run_at=timezone.now() if is_active else None,
+    )
+    _feed_clean(feed)
+    feed.save()
+    record_change(
+        entity="feed_source",
+        entity_id=feed.pk,
+        action="created",
+        actor=actor,
+        changes={f: [None, getattr(feed, f)] for f in sorted(FEED_FIELDS)},
+    )
+    return feed
+
+
+@transaction.atomic
+def feed_update(*, feed: FeedSource, actor: Actor, **values: Any) -> FeedSource:
+    _check_fields(values, FEED_FIELDS)
+    changed = apply_changes(feed, values)
+    if not changed:
+        return feed
+    _feed_clean(feed)
+    fields = list(changed)
+    if {"interval_hours", "is_active"} & set(changed):
+        if not feed.is_active:
+            feed.next_run_at = None
+        else:
+            base = feed.last_run_at or timezone.now()
+            feed.next_run_at = max(base + timedelta(hours=feed.interval_hours), timezone.now())
+            if feed.last_run_at is None:
+                feed.next_run_at = timezone.now()
+        fields.append("next_run_at")
+    feed.save(update_fields=fields)
+    record_change(entity="feed_source", entity_id=feed.pk, action="updated", actor=actor, changes=changed)
+    return feed
+
+
+@transaction.atomic
+def feed_delete(*, feed: FeedSource, actor: Actor) -> None:
+    record_change(
+        entity="feed_source",
+        entity_id=feed.pk,
+        action="deleted",
+        actor=actor,
+        changes={"name": [feed.name, None], "url": [feed.url, None]},
+    )
+    feed.delete()
+
+
+def _busy(job: ImportJob | None, now: datetime) -> bool:
+    if job is None:
+        return False
+    if job.status == ImportStatus.PENDING:
+        return True
+    return job.status == ImportStatus.RUNNING and (job.started_at or now) > now - STALE_RUNNING
+
+
+@transaction.atomic
+def feed_run(*, feed: FeedSource, actor: Actor, now: datetime | None = None) -> ImportJob | None:
+    """Start an import of `feed` in the background; returns the job, or None if nothing was started.
+
+    The schedule slot read with `feed` (its `next_run_at`) is claimed with one compare-and-set UPDATE:
+    of two workers (or a worker and a click on "Run now") reading the same slot only one starts a job.
+    A feed whose previous import is still waiting or running is not started again.
+    """
+    now = now or timezone.now()
+    claimed = FeedSource.objects.filter(pk=feed.pk, next_run_at=feed.next_run_at).update(
+        next_run_at=(now + timedelta(hours=feed.interval_hours)) if feed.is_active else None,
+        last_run_at=now,
+    )
+    if not claimed:
+        return None
+    feed.refresh_from_db()
+    last_job = ImportJob.objects.filter(pk=feed.last_job_id).first() if feed.last_job_id else None
+    if _busy(last_job, now):
+        return None
+    job = None
+    try:
+        with transaction.atomic():
+            job = import_job_create(
+                format=feed.format, source_url=feed.url, mapping=feed.mapping, actor=actor
+            )
+    except ValidationError as exc:
+        feed.last_job = None
+        feed.last_status = ImportStatus.FAILED
+        feed.last_message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    else:
+        feed.last_job = job
+        feed.last_status = ImportStatus.PENDING
+        feed.last_message = ""
+    feed.save(update_fields=["last_job", "last_status", "last_message"])
+    record_change(
+        entity="feed_source",
+        entity_id=feed.pk,
+        action="run",
+        actor=actor,
+        changes={
+            "job": [last_job.pk if last_job else None, job.pk if job else None],
+            "status": [None, feed.last_status],
+            "message": [None, feed.last_message],
+        },
+    )
     return job

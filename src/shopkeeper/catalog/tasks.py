@@ -1,6 +1,14 @@
 from __future__ import annotations
 
+import logging
+import time
+from datetime import datetime
+
 from django.tasks import task
+
+log = logging.getLogger(__name__)
+FEED_CHECK_SECONDS = 60
+_last_feed_check = 0.0
 
 
 @task
@@ -12,3 +20,38 @@ def run_import(job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).first()
     if job is not None:  # a job already run (delivered twice) is left alone
         run_job(job)
+
+
+def enqueue_due_feeds(*, now: datetime | None = None) -> list[int]:
+    """Queue an import for every active feed whose time has come; returns the new job ids.
+
+    Safe to call from several workers at once: each feed's slot is claimed by one of them (services.feed_run).
+    """
+    from django.utils import timezone
+
+    from shopkeeper.core.changes import Actor
+
+    from .models import FeedSource
+    from .services import feed_run
+
+    now = now or timezone.now()
+    actor = Actor.system("feeds")
+    started = []
+    for feed in FeedSource.objects.filter(is_active=True, next_run_at__lte=now).order_by("next_run_at"):
+        job = feed_run(feed=feed, actor=actor, now=now)
+        if job is not None:
+            log.info("feed %s: import job %s queued", feed.pk, job.pk)
+            started.append(job.pk)
+    return started
+
+
+def enqueue_feeds_if_due() -> None:
+    """Called by the worker's outbox loop: checks the feeds at most once a minute, never raises."""
+    global _last_feed_check
+    if _last_feed_check and time.monotonic() - _last_feed_check < FEED_CHECK_SECONDS:
+        return
+    _last_feed_check = time.monotonic()
+    try:
+        enqueue_due_feeds()
+    except Exception:
+        log.exception("scheduled feeds could not be queued; retrying in a minute")

@@ -14,4 +14,9 @@ urlpatterns = [
     path("groups/new/", views.group_create, name="group_create"),
     path("imports/", views.import_list, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import"),
+    path("feeds/", views.feed_list, name="feeds"),
+    path("feeds/new/", views.feed_create, name="feed_create"),
+    path("feeds/<int:pk>/", views.feed_edit, name="feed_edit"),
+    path("feeds/<int:pk>/run/", views.feed_run, name="feed_run"),
+    path("feeds/<int:pk>/delete/", views.feed_delete, name="feed_delete"),
 ]

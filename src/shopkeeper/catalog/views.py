@@ -7,13 +7,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from shopkeeper.core.changes import Actor
 
 from . import selectors, services
 from .filters import ProductFilterForm
-from .forms import GroupForm, OfferForm, ProductForm
-from .models import ImportJob, Offer, Product
+from .forms import FeedForm, GroupForm, OfferForm, ProductForm
+from .models import FeedSource, ImportJob, Offer, Product
 
 PAGE_SIZE = 50
 
@@ -187,3 +188,65 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else "catalog/import_detail.html"
     )
     return render(request, template, {"job": job})
+
+
+# --- scheduled feeds (Settings) -------------------------------------------------------------------
+
+
+@permission_required("catalog.view_feedsource", raise_exception=True)
+def feed_list(request: HttpRequest) -> HttpResponse:
+    feeds = list(selectors.feeds_list())
+    return render(request, "catalog/feeds.html", {"feeds": feeds})
+
+
+@permission_required("catalog.add_feedsource", raise_exception=True)
+def feed_create(request: HttpRequest) -> HttpResponse:
+    form = FeedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feed_create(actor=Actor.for_user(request.user), **form.values())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Feed saved. The first import starts within a minute."))
+            return redirect("catalog:feeds")
+    return render(request, "catalog/feed_form.html", {"form": form, "title": _("New catalog feed")})
+
+
+@permission_required("catalog.change_feedsource", raise_exception=True)
+def feed_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = get_object_or_404(FeedSource, pk=pk)
+    form = FeedForm(request.POST or None, instance=FeedSource.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feed_update(feed=feed, actor=Actor.for_user(request.user), **form.values())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Feed saved."))
+            return redirect("catalog:feeds")
+    return render(request, "catalog/feed_form.html", {"form": form, "title": feed.name, "feed": feed})
+
+
+@require_POST
+@permission_required("catalog.change_feedsource", raise_exception=True)
+def feed_run(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = get_object_or_404(FeedSource, pk=pk)
+    job = services.feed_run(feed=feed, actor=Actor.for_user(request.user))
+    if job is not None:
+        return redirect("catalog:import", pk=job.pk)
+    feed.refresh_from_db()
+    if feed.last_message:
+        messages.error(request, feed.last_message)
+    else:
+        messages.warning(request, _("The previous import of this feed has not finished yet."))
+    return redirect("catalog:feeds")
+
+
+@require_POST
+@permission_required("catalog.delete_feedsource", raise_exception=True)
+def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = get_object_or_404(FeedSource, pk=pk)
+    services.feed_delete(feed=feed, actor=Actor.for_user(request.user))
+    messages.success(request, _("Feed deleted."))
+    return redirect("catalog:feeds")

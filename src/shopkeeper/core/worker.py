@@ -14,12 +14,15 @@ log = logging.getLogger("shopkeeper.worker")
 
 
 def run_outbox(stop: threading.Event, idle_sleep: float = 0.5) -> None:
+    from shopkeeper.catalog.tasks import enqueue_feeds_if_due
+
     from .maintenance import analyze_if_due
 
     log.info("outbox dispatcher started")
     while not stop.is_set():
         close_old_connections()
         analyze_if_due()
+        enqueue_feeds_if_due()  # scheduled catalog feeds (at most once a minute)
         try:
             done = dispatch_pending(batch=200)
         except Exception:
