@@ -66,3 +66,48 @@ class StockFilterForm(StyledFormMixin, forms.Form):
     warehouse = forms.ModelChoiceField(
         label=_("Warehouse"), queryset=Warehouse.objects.all(), to_field_name="code", required=False
     )
+
+
+class StoreShippingForm(StyledFormMixin, forms.Form):
+    """The store's reservation strategy and, per warehouse, its place in the shipping order (empty: not used)."""
+
+    reservation_strategy = forms.ChoiceField(label=_("Stock reservation"))
+
+    def __init__(self, *args, store, warehouses: list[Warehouse], **kwargs):
+        from shopkeeper.stores.models import ReservationStrategy
+
+        super().__init__(*args, **kwargs)
+        self.store = store
+        self.warehouses = warehouses
+        self.fields["reservation_strategy"].choices = ReservationStrategy.choices
+        self.fields["reservation_strategy"].initial = store.reservation_strategy
+        current = {link.warehouse_id: i + 1 for i, link in enumerate(store.links)}
+        for w in warehouses:
+            field = forms.IntegerField(
+                label=w.name if w.is_active else _("%(name)s (inactive)") % {"name": w.name},
+                required=False,
+                min_value=1,
+                max_value=1000,
+                initial=current.get(w.pk),
+                disabled=not w.is_active,
+                help_text=w.code,
+            )
+            field.widget.attrs.update({"placeholder": "—", "class": "form-control"})
+            self.fields[f"wh_{w.pk}"] = field
+        self.fields["reservation_strategy"].help_text = _(
+            "Warehouse priority order: take from the first warehouse, then the next. Most available first: "
+            "take from the warehouse with the most available stock."
+        )
+
+    def warehouse_fields(self):
+        return [self[f"wh_{w.pk}"] for w in self.warehouses]
+
+    def clean(self):
+        data = super().clean()
+        chosen = [(data.get(f"wh_{w.pk}"), w.priority, w.code, w) for w in self.warehouses if w.is_active]
+        chosen = [c for c in chosen if c[0] is not None]
+        positions = [c[0] for c in chosen]
+        if len(set(positions)) != len(positions):
+            raise forms.ValidationError(_("Give each warehouse a different place in the order."))
+        data["warehouses"] = [c[3] for c in sorted(chosen, key=lambda c: (c[0], c[1], c[2]))]
+        return data

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from shopkeeper.catalog.models import Offer
 
-from .models import Movement, Reservation, StockLevel, Warehouse
+from .models import Movement, Reservation, StockLevel, StoreWarehouse, Warehouse
 
 ZERO = Decimal("0")
 QTY_FIELD = DecimalField(max_digits=14, decimal_places=3)
@@ -91,3 +91,17 @@ def warehouses_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
     if active is not None:
         qs = qs.filter(is_active=active)
     return qs.order_by("priority", "code")
+
+
+def stores_shipping():
+    """Every store with its warehouse links in priority order (`store.links`): two queries in all."""
+    from django.db.models import Prefetch
+
+    from shopkeeper.stores.models import Store
+
+    links = StoreWarehouse.objects.select_related("warehouse").order_by(
+        "priority", "warehouse__priority", "warehouse__code"
+    )
+    return Store.objects.prefetch_related(
+        Prefetch("warehouse_links", queryset=links, to_attr="links")
+    ).order_by("name", "id")

@@ -408,6 +408,9 @@ def stock_reserve(
                     touched.append(r)
                 need -= take
                 have += take
+        # Shipped stock cannot be given back here: a line already shipped beyond a reduced quantity
+        # is fully covered, and reports the requested quantity, never more.
+        have = min(have, requested)
         status = RESERVED if have >= requested else (BACKORDERED if have > 0 else OUT_OF_STOCK)
         result.append(LineReservation(line.line_id, requested, have, status))
 
@@ -584,6 +587,24 @@ def store_set_warehouses(*, store: Store, warehouses: list[Warehouse], actor: Ac
             event="store.updated",
             payload={"code": store.code},
         )
+
+
+@transaction.atomic
+def store_set_shipping(
+    *, store: Store, warehouses: list[Warehouse], reservation_strategy: str, actor: Actor
+) -> Store:
+    """Where a store ships from (warehouses in priority order) and how it reserves: one transaction."""
+    from shopkeeper.stores.services import store_update
+
+    if reservation_strategy not in ReservationStrategy.values:
+        raise ValidationError({"reservation_strategy": _("Unknown reservation strategy.")})
+    if len({w.pk for w in warehouses}) != len(warehouses):
+        raise ValidationError({"warehouses": _("Each warehouse can be listed once.")})
+    if any(not w.is_active for w in warehouses):
+        raise ValidationError({"warehouses": _("Only active warehouses can ship.")})
+    store_update(store=store, reservation_strategy=reservation_strategy, actor=actor)
+    store_set_warehouses(store=store, warehouses=warehouses, actor=actor)
+    return store
 
 
 @transaction.atomic

@@ -12,4 +12,6 @@ urlpatterns = [
     path("warehouses/", views.warehouse_list, name="warehouses"),
     path("warehouses/new/", views.warehouse_create, name="warehouse_create"),
     path("warehouses/<int:pk>/", views.warehouse_edit, name="warehouse_edit"),
+    path("stores/", views.store_shipping_list, name="stores"),
+    path("stores/<int:pk>/", views.store_shipping_edit, name="store_shipping"),
 ]

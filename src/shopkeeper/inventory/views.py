@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from shopkeeper.core.changes import Actor
 
 from . import selectors, services
-from .forms import AdjustForm, StockFilterForm, TransferForm, WarehouseForm
+from .forms import AdjustForm, StockFilterForm, StoreShippingForm, TransferForm, WarehouseForm
 from .models import Warehouse
 
 
@@ -131,3 +131,31 @@ def transfer(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Stock transferred."))
             return _back_to(data["offer"])
     return render(request, "inventory/form.html", {"form": form, "title": _("Transfer stock")})
+
+
+@permission_required("inventory.view_warehouse", raise_exception=True)
+def store_shipping_list(request: HttpRequest) -> HttpResponse:
+    stores = list(selectors.stores_shipping())
+    return render(request, "inventory/store_shipping.html", {"stores": stores})
+
+
+@permission_required("inventory.change_warehouse", raise_exception=True)
+def store_shipping_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    store = get_object_or_404(selectors.stores_shipping(), pk=pk)
+    linked = {link.warehouse_id for link in store.links}
+    warehouses = [w for w in Warehouse.objects.order_by("priority", "code") if w.is_active or w.pk in linked]
+    form = StoreShippingForm(request.POST or None, store=store, warehouses=warehouses)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.store_set_shipping(
+                store=store,
+                warehouses=form.cleaned_data["warehouses"],
+                reservation_strategy=form.cleaned_data["reservation_strategy"],
+                actor=Actor.for_user(request.user),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Shipping of %(store)s saved.") % {"store": store.name})
+            return redirect("inventory:stores")
+    return render(request, "inventory/store_shipping_form.html", {"form": form, "store": store})
