@@ -260,3 +260,9 @@ def test_unique_conflicts_are_problems_not_500(api, make_key, store):
     response = api.request("PATCH", f"/customers/{two['id']}", {"external_id": "x-1"})
     assert response.status_code in (409, 422), response.content
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_an_order_with_no_lines_and_an_empty_customer_is_refused(writer):
+    response = writer.post("/orders", {"store": "main", "customer": {}, "lines": []})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["lines"]

@@ -502,6 +502,11 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     store = data.store
     problems: list[dict] = [dict(p) for p in data.problems]
     now = timezone.now()
+    buyer = data.customer
+    if buyer is not None and not any(
+        (buyer.first_name, buyer.last_name, buyer.patronymic, buyer.phone, buyer.email, buyer.external_id)
+    ):
+        data.customer = None  # an empty customer object says nothing about the buyer
     if not data.lines and not (data.customer or data.customer_id):
         raise OrderError({"lines": _("An order needs at least one line or a customer.")})
     status = _by_code(Status, data.status, problems, "unknown_status", "status") if data.status else None
