@@ -96,6 +96,34 @@ def companies_visible(*, user=None, store_ids: list[int] | None = None) -> Query
 
 # Search --------------------------------------------------------------------------------------------
 
+FTS_TABLE = "customers_customer_name_fts"
+_fts: dict[str, bool] = {}
+
+
+def fts_available() -> bool:
+    """SQLite with the FTS5 name index of migration 0004."""
+    if connection.vendor != "sqlite":
+        return False
+    key = str(connection.settings_dict["NAME"])
+    if key not in _fts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
+            _fts[key] = cursor.fetchone() is not None
+    return _fts[key]
+
+
+def fts_name_q(words: list[str]) -> Q | None:
+    """Customers whose name has a word starting with each of `words` (SQLite FTS5; word-prefix, not
+    substring: "ann" finds "Anna", "nna" does not). None when the index is not there."""
+    if not words or not fts_available():
+        return None
+    from django.db.models.expressions import RawSQL
+
+    match = " ".join('"' + w.replace('"', '""') + '"*' for w in words[:8])
+    # Constant SQL; the user's words travel as a parameter.
+    sql = "SELECT rowid FROM customers_customer_name_fts WHERE customers_customer_name_fts MATCH %s"
+    return Q(pk__in=RawSQL(sql, [match]))  # noqa: S611
+
 
 def search_q(query: str) -> Q:
     """Customers matching a search box query by phone, email, name, company or tax id."""
@@ -117,9 +145,11 @@ def search_q(query: str) -> Q:
     if "@" in query or "." in query:
         parts |= Q(pk__in=CustomerEmail.objects.filter(email__contains=lowered).values("customer_id"))
     words = lowered.split()
-    name_q = Q()
-    for word in words:
-        name_q &= Q(search_name__contains=word)
+    name_q = fts_name_q(words)
+    if name_q is None:
+        name_q = Q()
+        for word in words:
+            name_q &= Q(search_name__contains=word)
     if trigram_available() and len(lowered) >= 3:
         name_q |= Q(search_name__sk_word_similar=lowered)
     parts |= name_q
