@@ -349,4 +349,5 @@ def _phone(rng: random.Random, store: Store) -> str:
         )
     if store.code == "kyiv":
         return f"+380 {rng.choice(['50', '67', '93'])} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
-    return f"+1 {rng.randint(201, 989)} {rng.randint(200, 999)} {rng.randint(1000, 9999)}"
+    area = rng.choice([212, 646, 718, 917, 415, 310, 312, 617, 305, 206, 512, 404])
+    return f"+1 {area} {rng.randint(201, 989)} {rng.randint(1000, 9999)}"
