@@ -36,6 +36,31 @@ ENTITIES = {
 }
 
 
+PROBLEMS = {
+    "unknown_sku": _("A SKU is not in the catalog; the line is kept as free text."),
+    "price_mismatch": _("A price differs from the catalog."),
+    "no_price": _("An offer has no price of this price type."),
+    "out_of_stock": _("Not enough stock: a line is not fully reserved."),
+    "unknown_delivery_type": _("The delivery type is not known; map it in Settings."),
+    "unknown_payment_type": _("The payment type is not known; map it in Settings."),
+    "unknown_channel": _("The channel is not known; map it in Settings."),
+    "unknown_status": _("The status is not known; the order starts in the first status."),
+    "unknown_order_type": _("The order type is not known; the default type is used."),
+    "invalid_phone": _("The phone number looks invalid; it is kept as typed."),
+    "possible_duplicate_customer": _("The customer may be a duplicate; check the duplicates queue."),
+    "call_back": _("Web form: call the customer back."),
+}
+
+
+@register.filter
+def problem_text(problem: dict) -> str:
+    """What a person reads for an order problem: its own detail, else the text for its code."""
+    if not isinstance(problem, dict):
+        return str(problem)
+    code = problem.get("code", "")
+    return problem.get("detail") or str(PROBLEMS.get(code, code.replace("_", " ")))
+
+
 @register.filter
 def phone(value: str) -> str:
     """+79151234567 -> +7 915 123-45-67; anything unparseable is shown as it was typed."""
