@@ -34,4 +34,15 @@ class CatalogConfig(AppConfig):
                 group="settings",
             )
         )
+        register_section(
+            Section(
+                key="price_types",
+                label=_("Price types"),
+                url_name="catalog:price_types",
+                icon="tags",
+                order=805,
+                permission="catalog.change_pricetype",
+                group="settings",
+            )
+        )
         register_demo(30, "catalog", demo.load)

@@ -199,3 +199,24 @@ class FeedForm(StyledFormMixin, forms.ModelForm):
 
     def _post_clean(self):
         pass  # the service validates the model and the URL
+
+
+class PriceTypeForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = PriceType
+        fields = ["code", "name", "position", "is_active", "is_default"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("The code is used by feeds and the API and cannot be changed.")
+        self.fields["is_default"].help_text = _(
+            "Prices of the default type are shown in lists and used when no price type is named."
+        )
+
+    def values(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.Meta.fields}
+
+    def _post_clean(self):
+        pass  # the service validates the model

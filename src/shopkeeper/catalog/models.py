@@ -125,6 +125,13 @@ class PriceType(models.Model):
 
     class Meta:
         ordering = ["position", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="catalog_one_default_price_type",
+            )
+        ]
         verbose_name = _("price type")
         verbose_name_plural = _("price types")
 

@@ -34,23 +34,103 @@ def clean_money(value: Any, *, field: str) -> Decimal:
 
 def price_type_default() -> PriceType:
     """The retail price type (created by a migration; re-created here if someone removed it)."""
-    price_type, _created = PriceType.objects.get_or_create(
-        code=DEFAULT_PRICE_TYPE, defaults={"name": "Retail", "is_default": True}
-    )
+    price_type = PriceType.objects.filter(code=DEFAULT_PRICE_TYPE).first()
+    if price_type is None:
+        has_default = PriceType.objects.filter(is_default=True).exists()
+        price_type, _created = PriceType.objects.get_or_create(
+            code=DEFAULT_PRICE_TYPE, defaults={"name": "Retail", "is_default": not has_default}
+        )
     return price_type
 
 
+PRICE_TYPE_FIELDS = {"name", "position", "is_active", "is_default"}
+
+
+def _price_type_check(price_type: PriceType) -> None:
+    # The one-default constraint is kept by _take_default (and by the database); not checked here.
+    price_type.full_clean(validate_constraints=False)
+    if price_type.is_default and not price_type.is_active:
+        raise ValidationError({"is_active": _("The default price type must be active.")})
+
+
+def _take_default(price_type: PriceType, actor: Actor) -> None:
+    """Make `price_type` the only default: the previous default gives it up (change-logged)."""
+    for previous in PriceType.objects.select_for_update().filter(is_default=True).exclude(pk=price_type.pk):
+        previous.is_default = False
+        previous.save(update_fields=["is_default"])
+        record_change(
+            entity="price_type",
+            entity_id=previous.pk,
+            action="updated",
+            actor=actor,
+            changes={"is_default": [True, False]},
+            event="price_type.updated",
+            payload={"code": previous.code},
+        )
+
+
 @transaction.atomic
-def price_type_create(*, code: str, name: str, position: int = 0, actor: Actor) -> PriceType:
-    price_type = PriceType(code=code, name=name, position=position)
-    price_type.full_clean()
+def price_type_create(
+    *,
+    code: str,
+    name: str,
+    actor: Actor,
+    position: int = 0,
+    is_active: bool = True,
+    is_default: bool = False,
+) -> PriceType:
+    price_type = PriceType(
+        code=code, name=name, position=position, is_active=is_active, is_default=is_default
+    )
+    _price_type_check(price_type)
+    if is_default:
+        _take_default(price_type, actor)
     price_type.save()
     record_change(
         entity="price_type",
         entity_id=price_type.pk,
         action="created",
         actor=actor,
-        changes={"code": [None, code], "name": [None, name]},
+        changes={
+            "code": [None, code],
+            "name": [None, name],
+            "position": [None, position],
+            "is_active": [None, is_active],
+            "is_default": [None, is_default],
+        },
+        event="price_type.created",
+        payload={"code": code},
+    )
+    return price_type
+
+
+@transaction.atomic
+def price_type_update(*, price_type: PriceType, actor: Actor, **values: Any) -> PriceType:
+    """Name, position, active and default flags; the code is fixed (feeds and the API refer to it)."""
+    if "code" in values and values["code"] != price_type.code:
+        raise ValidationError({"code": _("The code of a price type cannot be changed.")})
+    values.pop("code", None)
+    _check_fields(values, PRICE_TYPE_FIELDS)
+    was_default = price_type.is_default
+    changed = apply_changes(price_type, values)
+    if not changed:
+        return price_type
+    if was_default and not price_type.is_default:
+        raise ValidationError(
+            {"is_default": _("Make another price type the default instead; one is always the default.")}
+        )
+    _price_type_check(price_type)
+    if price_type.is_default and not was_default:
+        _take_default(price_type, actor)
+    price_type.save(update_fields=list(changed))
+    record_change(
+        entity="price_type",
+        entity_id=price_type.pk,
+        action="updated",
+        actor=actor,
+        changes=changed,
+        event="price_type.updated",
+        payload={"code": price_type.code},
     )
     return price_type
 

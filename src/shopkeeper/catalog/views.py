@@ -13,8 +13,8 @@ from shopkeeper.core.changes import Actor
 
 from . import selectors, services
 from .filters import ProductFilterForm
-from .forms import FeedForm, GroupForm, OfferForm, ProductForm
-from .models import FeedSource, ImportJob, Offer, Product
+from .forms import FeedForm, GroupForm, OfferForm, PriceTypeForm, ProductForm
+from .models import FeedSource, ImportJob, Offer, PriceType, Product
 
 PAGE_SIZE = 50
 
@@ -250,3 +250,43 @@ def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.feed_delete(feed=feed, actor=Actor.for_user(request.user))
     messages.success(request, _("Feed deleted."))
     return redirect("catalog:feeds")
+
+
+# --- price types (Settings) -----------------------------------------------------------------------
+
+
+@permission_required("catalog.view_pricetype", raise_exception=True)
+def price_type_list(request: HttpRequest) -> HttpResponse:
+    types = list(selectors.price_types_with_counts())
+    return render(request, "catalog/price_types.html", {"price_types": types})
+
+
+@permission_required("catalog.add_pricetype", raise_exception=True)
+def price_type_create(request: HttpRequest) -> HttpResponse:
+    form = PriceTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.price_type_create(actor=Actor.for_user(request.user), **form.values())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Price type created."))
+            return redirect("catalog:price_types")
+    return render(request, "catalog/price_type_form.html", {"form": form, "title": _("New price type")})
+
+
+@permission_required("catalog.change_pricetype", raise_exception=True)
+def price_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    price_type = get_object_or_404(PriceType, pk=pk)
+    form = PriceTypeForm(request.POST or None, instance=PriceType.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.price_type_update(
+                price_type=price_type, actor=Actor.for_user(request.user), **form.values()
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Price type saved."))
+            return redirect("catalog:price_types")
+    return render(request, "catalog/price_type_form.html", {"form": form, "title": price_type.name})
