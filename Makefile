@@ -49,7 +49,7 @@ test-pg: install
 
 ## e2e: browser tests in Debian's chromium; screenshots go to test-artifacts/.
 e2e: install
-	$(RUN) pytest -m e2e tests/e2e $(PYTEST_ARGS)
+	TEST_SQLITE_NAME=$(CURDIR)/var/e2e.sqlite3 $(RUN) pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 ## bench: benchmarks at scale on SQLite and PostgreSQL (SIZE=S|M|L, default M; DBS="sqlite postgresql").
 ## Writes bench/results/*.json and docs/performance.md; fails only on correctness, never on timing.

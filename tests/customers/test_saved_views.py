@@ -47,14 +47,17 @@ def test_empty_name_is_refused(manager_client):
     assert "Give the view a name." in response.content.decode()
 
 
-def test_personal_views_are_private_and_shared_ones_visible(client, manager, make_user):
+def test_personal_views_are_private_and_shared_ones_visible(client, make_user):
+    from shopkeeper.accounts import roles
+
+    manager = make_user("head", roles.HEAD_OF_SALES)
     other = make_user("colleague")
     client.force_login(manager)
     client.post(reverse("customers:view_save"), {"name": "Mine <b>", "query": "tag=vip"}, follow=True)
     client.post(
         reverse("customers:view_save"), {"name": "Team", "query": "tag=b2b", "is_shared": "1"}, follow=True
     )
-    assert SavedView.objects.get(name="Team").is_shared  # managers may share (customers.*)
+    assert SavedView.objects.get(name="Team").is_shared  # heads of sales may share
     client.force_login(other)
     body = client.get(reverse("customers:list")).content.decode()
     assert "Team" in body and "Mine" not in body

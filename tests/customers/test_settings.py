@@ -16,8 +16,10 @@ URL = "/customers/settings/"
 
 
 @pytest.fixture
-def head_client(client, manager):
-    client.force_login(manager)
+def head_client(client, make_user):
+    from shopkeeper.accounts import roles
+
+    client.force_login(make_user("head", roles.HEAD_OF_SALES))
     return client
 
 

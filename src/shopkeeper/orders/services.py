@@ -440,6 +440,15 @@ def _set_problems(order: Order, problems: list[dict], *, replace_codes: set[str]
     order.needs_attention = bool(merged)
 
 
+def address_text(address: dict[str, Any] | None) -> str:
+    """The address as one line: its own `text`, else its parts joined."""
+    address = address or {}
+    if str(address.get("text") or "").strip():
+        return str(address["text"]).strip()[:500]
+    parts = ("postcode", "country", "region", "city", "street", "building", "flat")
+    return ", ".join(str(address[k]).strip() for k in parts if str(address.get(k) or "").strip())[:500]
+
+
 def _overdue_at(status: Status, since: dt.datetime) -> dt.datetime | None:
     if status.time_limit_minutes and not status.group.is_final:
         return since + dt.timedelta(minutes=status.time_limit_minutes)
@@ -580,7 +589,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
         delivery_type=delivery_type,
         delivery_service=delivery.service[:100],
         delivery_address=delivery.address or {},
-        delivery_address_text=str((delivery.address or {}).get("text", ""))[:500],
+        delivery_address_text=address_text(delivery.address),
         delivery_date=delivery.date,
         delivery_time_from=delivery.time_from,
         delivery_time_to=delivery.time_to,
@@ -693,7 +702,7 @@ def order_update(*, order: Order, actor: Actor, **values: Any) -> Order:
         if not Decimal(0) <= values["discount_percent"] <= Decimal(100):
             raise OrderError({"discount_percent": _("The discount must be between 0 and 100%.")})
     if "delivery_address" in values and "delivery_address_text" not in values:
-        values["delivery_address_text"] = str((values["delivery_address"] or {}).get("text", ""))[:500]
+        values["delivery_address_text"] = address_text(values["delivery_address"])
     if "customer" in values and values["customer"] is not None:
         customer = values["customer"]
         first_phone = customer.phones.order_by("position", "id").first()

@@ -91,7 +91,7 @@ def _counters(request: HttpRequest, flt: OrderFilter):
         counts = [
             (c["group"].pk, c["count"]) for c in group_counters(flt.apply(_visible(request), skip_group=True))
         ]
-        cache.set(key, counts, 15)
+        cache.set(key, counts, 5)
     groups = {g.pk: g for g in StatusGroup.objects.order_by("position")}
     return [{"group": groups[pk], "count": n} for pk, n in counts if pk in groups]
 
@@ -592,7 +592,18 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 return redirect("orders:detail", pk=order.pk)
             except ValidationError as exc:
                 form.add_error(None, _error_message(exc))
-    return render(request, "orders/new.html", {"form": form, "rows": range(3)})
+    posted = [
+        {"sku": sku, "quantity": qty, "price": price}
+        for sku, qty, price in zip(
+            request.POST.getlist("new-sku"),
+            request.POST.getlist("new-quantity"),
+            request.POST.getlist("new-price"),
+            strict=False,
+        )
+        if sku.strip()
+    ]
+    rows = posted + [{"sku": "", "quantity": "1", "price": ""}] * max(3 - len(posted), 1)
+    return render(request, "orders/new.html", {"form": form, "rows": rows})
 
 
 @permission_required("orders.change_status_settings", raise_exception=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 import phonenumbers
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -83,6 +84,40 @@ def action_label(action: str) -> str:
 @register.filter
 def entity_label(entity: str) -> str:
     return ENTITIES.get(entity, entity.replace("_", " "))
+
+
+_MODELS: dict[str, Any] = {}
+
+
+def _model_for(entity: str):
+    if not _MODELS:
+        from django.apps import apps
+
+        for model in apps.get_models():
+            _MODELS.setdefault(model._meta.model_name, model)
+    return _MODELS.get(entity.replace("_", ""))
+
+
+@register.filter
+def field_label(field: str, entity: str = "") -> str:
+    """A changed field's name as the forms call it (`stock_state` on an order -> "Stock")."""
+    model = _model_for(entity) if entity else None
+    if model is not None:
+        try:
+            return str(model._meta.get_field(field).verbose_name).capitalize()
+        except FieldDoesNotExist:  # not a model field: lines, payment, comment ...
+            return str(FIELDS.get(field, field.replace("_", " ").capitalize()))
+    return str(FIELDS.get(field, field.replace("_", " ").capitalize()))
+
+
+FIELDS = {
+    "lines": _("Items"),
+    "payment": _("Payment"),
+    "comment": _("Comment"),
+    "reservations": _("Reservations"),
+    "role": _("Role"),
+    "stores": _("Stores"),
+}
 
 
 @register.filter
