@@ -93,11 +93,12 @@ async def _run(
     duration: float,
     max_requests: int,
     on_response: Callable[[int, httpx.Response], Awaitable[None] | None] | None,
+    timeout: float = 60.0,
 ) -> None:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     counter = 0
     async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, cookies=cookies, limits=limits, timeout=60.0
+        base_url=base_url, headers=headers, cookies=cookies, limits=limits, timeout=timeout
     ) as client:
         deadline = time.perf_counter() + duration
         started = time.perf_counter()
@@ -142,6 +143,7 @@ def run_load(
     cookies: dict[str, str] | None = None,
     max_requests: int = MAX_REQUESTS,
     on_response=None,
+    timeout: float = 60.0,
 ) -> Result:
     result.clients = clients
     asyncio.run(
@@ -155,6 +157,7 @@ def run_load(
             duration,
             max_requests,
             on_response,
+            timeout,
         )
     )
     return result

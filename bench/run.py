@@ -25,6 +25,7 @@ from . import db as bench_db
 from .load import Result, burst, expect, run_load
 
 RESULTS = bench_db.ROOT / "bench" / "results"
+PROFILE_KEYS = ("wall_ms_p50", "queries", "db_ms_p50", "stock_db_ms_p50", "profiled_wall_ms_p50")
 
 
 class Server:
@@ -386,7 +387,7 @@ def run(args) -> list[str]:
     failures: list[str] = []
     from .__main__ import cmd_check, cmd_generate
 
-    if args.reuse and meta_file.exists() and bench_db.exists(db, size):
+    if args.reuse and meta_file.exists() and bench_db.exists(db, size) and _holds(db, meta_file):
         meta = json.loads(meta_file.read_text())
         print(f"[{db}] reusing the {size} database generated {meta['generated_at']}", flush=True)
         failures += cmd_check(db, size, after_load=False)
@@ -426,8 +427,14 @@ def run(args) -> list[str]:
         return result
 
     floors: list[Result] = []
+    ctx["log"] = lambda m: print(f"[{db}] {m}", flush=True)
     try:
         pools = ctx["pools"]
+        # W9 first, while the outbox holds nothing else: the worker runs only for this scenario.
+        from .writes import batch_queries, w8_batch, w9_webhooks
+
+        for r in w9_webhooks(ctx, db, size, backlog=200 if quick else 600, duration=duration):
+            step(r)
         # W1 (and its floor, right after each, with the same number of clients)
         w1_clients = [4] if quick else [1, 4, 16]
         for clients in w1_clients:
@@ -446,6 +453,12 @@ def run(args) -> list[str]:
         w2 = step(w2_scarce(ctx))
         if w2.extra["oversold"] or not w2.extra["consistent"]:
             failures.append(f"W2 oversold {w2.extra['oversold']} (consistent={w2.extra['consistent']})")
+        # W8
+        for clients in [2] if quick else [1, 4]:
+            r = w8_batch(ctx, clients, duration)
+            if not quick and clients == 1:
+                r.queries = batch_queries(ctx)
+            step(r)
         # W3
         ids = pools["order_ids"]
         step(_get_step(ctx, "W3", "order card, API", (f"/api/v1/orders/{i}" for i in ids), 4, duration))
@@ -490,8 +503,6 @@ def run(args) -> list[str]:
                        (f"/api/v1/offers?sku={s}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
         skipped["W6"] = "not built (no dashboard or sales report yet)"
         skipped["W7"] = "not built (no streamed CSV export of orders yet)"
-        skipped["W8"] = "not built (no bulk import / batch endpoint of orders yet)"
-        skipped["W9"] = "not measured (the integrations app's webhook dispatch is not in main yet)"
     finally:
         peak = server.peak_rss
         server.stop()
@@ -504,6 +515,18 @@ def run(args) -> list[str]:
         f = run_floor(vendor=vendor, dsn=dsn, clients=clients, duration=duration)
         floors.append(f)
         step(f)
+    # In-process: the profile of one W1 request and the segment count probe (server stopped).
+    from .probes import profile_w1, segment_count
+
+    profile = profile_w1(ctx, runs=5 if quick else 10)
+    print(
+        f"[{db}] W1 profile: {json.dumps({k: v for k, v in profile.items() if k in PROFILE_KEYS})}",
+        flush=True,
+    )
+    if profile["statuses"] != [201]:
+        failures.append(f"W1 profile: answers {profile['statuses']}")
+    probes = {"segment_count": segment_count()}
+    print(f"[{db}] segment count: {probes['segment_count']}", flush=True)
     for r in results:
         if r.errors and r.id != "W1-floor":
             failures.append(f"{r.id} {r.name}: {r.errors} errors, e.g. {r.error_samples[:2]}")
@@ -528,6 +551,8 @@ def run(args) -> list[str]:
         "scenarios": [r.summary() for r in results],
         "skipped": skipped,
         "idempotency_replays": {"replays": replays, "wrong": wrong},
+        "profile_w1": profile,
+        "probes": probes,
         "correctness_failures": failures,
     }
     _ = settings, django
@@ -536,6 +561,17 @@ def run(args) -> list[str]:
 
     write_report()
     return failures
+
+
+def _holds(db: str, meta_file: Path) -> bool:
+    """PostgreSQL has one `bench` database for every size: it holds this size only if this size was the
+    last one generated there."""
+    if db != "postgresql":
+        return True
+    generated = {
+        p: json.loads(p.read_text()).get("generated_at", "") for p in bench_db.VAR.glob(f"meta-{db}-*.json")
+    }
+    return max(generated, key=lambda p: generated[p]) == meta_file
 
 
 def _machine() -> dict[str, Any]:
