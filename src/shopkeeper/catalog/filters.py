@@ -37,8 +37,10 @@ class ProductFilterForm(StyledFormMixin, forms.Form):
     def filter(self, qs: QuerySet[Product]) -> QuerySet[Product]:
         data = self.cleaned_data
         if q := (data.get("q") or "").strip():
-            offers = Offer.objects.filter(product=OuterRef("pk")).filter(Q(sku__istartswith=q) | Q(barcode=q))
-            qs = qs.filter(Q(name__icontains=q) | Q(Exists(offers)))
+            # An uncorrelated IN (...) is planned as one hashed lookup served by the SKU prefix and barcode
+            # indexes; a correlated EXISTS made PostgreSQL price a per-product loop (and switch on JIT).
+            offers = Offer.objects.filter(Q(sku__istartswith=q) | Q(barcode=q)).values("product_id")
+            qs = qs.filter(Q(name__icontains=q) | Q(pk__in=offers))
         if group := data.get("group"):
             qs = qs.filter(group__in=_subtree_ids(group))
         if data.get("active") in ("true", "false"):
