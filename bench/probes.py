@@ -165,3 +165,53 @@ def segment_count(runs: int = 20) -> dict[str, Any]:
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(percentile(times, 95) or 0, 1),
     }
+
+
+def yml_feed(n: int, seed: int = 3) -> bytes:
+    """A YML feed of n offers (3 offers per product, 20 categories), SKUs that do not exist yet."""
+    rng = random.Random(seed)
+    tag = uuid.uuid4().hex[:6].upper()
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<yml_catalog date="2026-11-24 00:00"><shop><name>Bench</name>',
+             "<categories>"]  # fmt: skip
+    parts += [f'<category id="b{c}">Bench category {c}</category>' for c in range(20)]
+    parts.append("</categories><offers>")
+    for i in range(n):
+        product = i // 3
+        parts.append(
+            f'<offer id="Y{tag}-{i}" group_id="P{tag}-{product}" available="true">'
+            f"<name>Bench item {product} size {i % 3}</name><productName>Bench item {product}</productName>"
+            f"<vendorCode>YML-{tag}-{i:06d}</vendorCode><categoryId>b{product % 20}</categoryId>"
+            f"<price>{rng.randrange(100, 100000) / 100:.2f}</price><barcode>{4600000000000 + i}</barcode>"
+            f'<param name="color">c{i % 7}</param></offer>'
+        )
+    parts.append("</offers></shop></yml_catalog>")
+    return "".join(parts).encode()
+
+
+def yml_import(n: int) -> dict[str, Any]:
+    """Import a feed of n new offers through the catalog import job (as the worker runs it)."""
+    from django.core.files.base import ContentFile
+
+    from shopkeeper.catalog.importing import run_job
+    from shopkeeper.catalog.models import ImportFormat, ImportJob
+
+    data = yml_feed(n)
+    job = ImportJob.objects.create(format=ImportFormat.YML)
+    job.file.save("bench-feed.yml", ContentFile(data), save=True)
+    t0 = time.perf_counter()
+    try:
+        job = run_job(job)
+    finally:
+        seconds = time.perf_counter() - t0
+        job.file.delete(save=False)
+    return {
+        "offers": n,
+        "feed_mb": round(len(data) / 2**20, 1),
+        "seconds": round(seconds, 1),
+        "status": str(job.status),
+        "created": job.created,
+        "updated": job.updated,
+        "skipped": job.skipped,
+        "errors": len(job.errors or []),
+        "message": job.message[:200],
+    }

@@ -535,6 +535,13 @@ def run(args) -> list[str]:
 
     connections.close_all()
     failures += cmd_check(db, size, after_load=False)
+    # Last, as it adds offers: the catalog import of a YML feed (issue 3: 50k offers < 60 s on SQLite).
+    from .probes import yml_import
+
+    probes["yml_import"] = yml_import(5_000 if quick else 50_000)
+    print(f"[{db}] YML import: {probes['yml_import']}", flush=True)
+    if probes["yml_import"]["status"] != "done" or probes["yml_import"]["errors"]:
+        failures.append(f"YML import: {probes['yml_import']}")
 
     report = {
         "db": db,
