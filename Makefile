@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo run test test-pg e2e lint bench bench-quick install assets messages clean
+.PHONY: demo run test test-pg e2e lint bench bench-quick bench-report install assets messages clean
 
 ## install: Python env (uv), front-end libraries (npm), static files and compiled translations.
 install: .venv/.installed node_modules/.installed assets
@@ -61,6 +61,10 @@ bench: .venv/.installed
 ## bench-quick: a short subset on size S (a couple of minutes).
 bench-quick: .venv/.installed
 	@rc=0; for db in $(DBS); do $(RUN) python -m bench run --db $$db --size S --quick $(BENCH_ARGS) || rc=1; done; exit $$rc
+
+## bench-report: rewrite the results part of docs/performance.md from bench/results/*.json.
+bench-report: .venv/.installed
+	$(RUN) python -m bench report
 
 messages: .venv/.installed
 	cd src/shopkeeper && ../../$(RUN) shopkeeper makemessages -l ru -l uk -l zh_Hans --no-obsolete --ignore="static/vendor/*"
