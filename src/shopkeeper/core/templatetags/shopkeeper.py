@@ -104,9 +104,11 @@ def field_label(field: str, entity: str = "") -> str:
     model = _model_for(entity) if entity else None
     if model is not None:
         try:
-            return str(model._meta.get_field(field).verbose_name).capitalize()
-        except FieldDoesNotExist:  # not a model field: lines, payment, comment ...
-            return str(FIELDS.get(field, field.replace("_", " ").capitalize()))
+            verbose = getattr(model._meta.get_field(field), "verbose_name", None)
+        except FieldDoesNotExist:  # not a model field: payment, comment ...
+            verbose = None
+        if verbose:
+            return str(verbose).capitalize()
     return str(FIELDS.get(field, field.replace("_", " ").capitalize()))
 
 
