@@ -282,3 +282,12 @@ def test_customer_name_is_escaped(head_client, store, offers):
 def test_odd_list_queries_never_fail(head_client, make_order, query):
     make_order()
     assert head_client.get("/orders/", query).status_code == 200
+
+
+def test_new_order_for_a_known_customer_is_prefilled(head_client, make_order):
+    order = make_order()
+    page = head_client.get("/orders/new/", {"customer_id": order.customer_id})
+    form = page.context["form"]
+    assert form.initial["customer_id"] == order.customer_id
+    assert form.initial["last_name"] == "Ivanova"
+    assert head_client.get("/orders/new/", {"customer_id": "999999"}).status_code == 200

@@ -116,7 +116,8 @@ class NewOrderForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, stores=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores if stores is not None else Store.objects.filter(is_active=True)
-        self.fields["store"].initial = self.fields["store"].queryset.first()
+        if not self.initial.get("store"):
+            self.fields["store"].initial = self.fields["store"].queryset.first()
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
         self.fields["order_type"].queryset = OrderType.objects.filter(is_active=True)
         self.fields["delivery_type"].queryset = DeliveryType.objects.filter(is_active=True)

@@ -533,7 +533,26 @@ def order_new(request: HttpRequest) -> HttpResponse:
     stores = Store.objects.filter(is_active=True)
     if user_stores is not None and user_stores.exists():
         stores = stores.filter(pk__in=user_stores)
-    form = NewOrderForm(request.POST or None, stores=stores)
+    initial = {}
+    preset = request.GET.get("customer_id", "")
+    if request.method == "GET" and preset.isdigit():
+        customer = (
+            Customer.objects.filter(pk=int(preset), store__in=stores, merged_into__isnull=True)
+            .prefetch_related("phones", "emails")
+            .first()
+        )
+        if customer is not None:
+            phone = next(iter(customer.phones.all()), None)
+            email = next(iter(customer.emails.all()), None)
+            initial = {
+                "customer_id": customer.pk,
+                "store": customer.store_id,
+                "first_name": customer.first_name,
+                "last_name": customer.last_name,
+                "phone": (phone.e164 or phone.raw) if phone else "",
+                "email": email.email if email else "",
+            }
+    form = NewOrderForm(request.POST or None, stores=stores, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         lines = []
