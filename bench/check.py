@@ -11,28 +11,30 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+# Money and quantities are compared with a tolerance below their smallest unit: SQLite stores decimals as
+# REAL, so its SUM() of 413.32 + 770 + 167.33 is 1350.6499999999999, not 1350.65.
 CHECKS = {
     "order subtotal = sum of active line totals": """
         SELECT COUNT(*) FROM orders_order o
         LEFT JOIN (SELECT order_id, SUM(total) s FROM orders_orderline WHERE status = 'active' GROUP BY order_id) l
           ON l.order_id = o.id
-        WHERE o.subtotal <> COALESCE(l.s, 0)""",
+        WHERE ABS(o.subtotal - COALESCE(l.s, 0)) > 0.0001""",
     "order total = subtotal - order discount + delivery": """
         SELECT COUNT(*) FROM orders_order o
         LEFT JOIN (SELECT order_id, SUM(ROUND(quantity * price, 2) - total) d FROM orders_orderline
                    WHERE status = 'active' GROUP BY order_id) l ON l.order_id = o.id
-        WHERE o.total <> o.subtotal - (o.discount_total - COALESCE(l.d, 0)) + o.delivery_cost""",
+        WHERE ABS(o.total - (o.subtotal - (o.discount_total - COALESCE(l.d, 0)) + o.delivery_cost)) > 0.0001""",
     "paid amount = sum of paid payments": """
         SELECT COUNT(*) FROM orders_order o
         LEFT JOIN (SELECT order_id, SUM(amount) s FROM orders_payment WHERE status = 'paid' GROUP BY order_id) p
           ON p.order_id = o.id
-        WHERE o.paid_amount <> COALESCE(p.s, 0)""",
+        WHERE ABS(o.paid_amount - COALESCE(p.s, 0)) > 0.0001""",
     "stock on hand / reserved = ledger sums": """
         SELECT COUNT(*) FROM inventory_stocklevel s
         LEFT JOIN (SELECT offer_id, warehouse_id, SUM(on_hand_delta) h, SUM(reserved_delta) r
                    FROM inventory_movement GROUP BY offer_id, warehouse_id) m
           ON m.offer_id = s.offer_id AND m.warehouse_id = s.warehouse_id
-        WHERE s.on_hand <> COALESCE(m.h, 0) OR s.reserved <> COALESCE(m.r, 0)""",
+        WHERE ABS(s.on_hand - COALESCE(m.h, 0)) > 0.0001 OR ABS(s.reserved - COALESCE(m.r, 0)) > 0.0001""",
     "ledger has no movement without a stock level": """
         SELECT COUNT(*) FROM (SELECT DISTINCT offer_id, warehouse_id FROM inventory_movement) m
         LEFT JOIN inventory_stocklevel s ON s.offer_id = m.offer_id AND s.warehouse_id = m.warehouse_id
@@ -41,13 +43,13 @@ CHECKS = {
         SELECT COUNT(*) FROM inventory_stocklevel s
         LEFT JOIN (SELECT offer_id, warehouse_id, SUM(quantity) q FROM inventory_reservation
                    GROUP BY offer_id, warehouse_id) r ON r.offer_id = s.offer_id AND r.warehouse_id = s.warehouse_id
-        WHERE s.reserved <> COALESCE(r.q, 0)""",
+        WHERE ABS(s.reserved - COALESCE(r.q, 0)) > 0.0001""",
     "oversold stock levels (reserved > on hand or negative)": """
         SELECT COUNT(*) FROM inventory_stocklevel WHERE reserved > on_hand OR reserved < 0 OR on_hand < 0""",
     "line reserved = its reservations": """
         SELECT COUNT(*) FROM orders_orderline l
         LEFT JOIN (SELECT line_id, SUM(quantity) q FROM inventory_reservation GROUP BY line_id) r ON r.line_id = l.id
-        WHERE l.offer_id IS NOT NULL AND l.reserved <> COALESCE(r.q, 0)""",
+        WHERE l.offer_id IS NOT NULL AND ABS(l.reserved - COALESCE(r.q, 0)) > 0.0001""",
     "final orders hold no reservation": """
         SELECT COUNT(*) FROM inventory_reservation r JOIN orders_order o ON o.id = r.order_id
         WHERE o.is_final AND r.quantity > 0""",
@@ -56,7 +58,7 @@ CHECKS = {
         LEFT JOIN (SELECT customer_id, COUNT(*) n, SUM(total) s, MIN(created_at) f, MAX(created_at) l
                    FROM orders_order WHERE NOT is_cancelled AND customer_id IS NOT NULL GROUP BY customer_id) o
           ON o.customer_id = c.id
-        WHERE c.merged_into_id IS NULL AND (c.orders_count <> COALESCE(o.n, 0) OR c.total_spent <> COALESCE(o.s, 0)
+        WHERE c.merged_into_id IS NULL AND (c.orders_count <> COALESCE(o.n, 0) OR ABS(c.total_spent - COALESCE(o.s, 0)) > 0.0001
            OR (o.n IS NOT NULL AND (c.first_order_at <> o.f OR c.last_order_at <> o.l)))""",
     "order numbers within the store counter": """
         SELECT COUNT(*) FROM orders_storeordersettings s

@@ -127,7 +127,10 @@ def _pools(meta: dict) -> dict[str, Any]:
         customers[p.customer_id]["phone"] = p.e164
     for e in CustomerEmail.objects.filter(customer_id__in=cust_ids):
         customers[e.customer_id]["email"] = e.email
-    skus = list(Offer.objects.order_by("id").values_list("sku", flat=True)[:3000])
+    # Offers of the generator (the YML import probe adds offers without stock, SKUs "YML-...").
+    skus = list(
+        Offer.objects.exclude(sku__startswith="YML-").order_by("id").values_list("sku", flat=True)[:3000]
+    )
     return {
         "order_ids": order_ids,
         "orders": orders,
