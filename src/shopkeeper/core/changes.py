@@ -123,3 +123,34 @@ def emit_event(
         [EventDelivery(event=event, consumer=c, next_attempt_at=now) for c in consumers_for(name)]
     )
     return event
+
+
+def update_recorded(
+    instance: models.Model,
+    values: dict[str, Any],
+    *,
+    entity: str,
+    actor: Actor,
+    event: str | None = None,
+    payload: dict[str, Any] | None = None,
+    validate: bool = True,
+) -> dict[str, list[Any]]:
+    """The usual update service body: set `values`, validate, save only what changed, record it.
+
+    Returns `{field: [old, new]}` (empty when nothing changed: nothing is saved or recorded then).
+    """
+    changed = apply_changes(instance, values)
+    if changed:
+        if validate:
+            instance.full_clean()
+        instance.save(update_fields=list(changed))
+        record_change(
+            entity=entity,
+            entity_id=instance.pk,
+            action="updated",
+            actor=actor,
+            changes=changed,
+            event=event,
+            payload=payload,
+        )
+    return changed

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopkeeper.catalog.models import Offer
-from shopkeeper.core.changes import Actor, apply_changes, record_change
+from shopkeeper.core.changes import Actor, record_change, update_recorded
 from shopkeeper.stores.models import ReservationStrategy, Store
 
 from .models import Movement, MovementKind, Reservation, StockLevel, StoreWarehouse, Warehouse
@@ -552,19 +552,14 @@ def warehouse_create(
 
 @transaction.atomic
 def warehouse_update(*, warehouse: Warehouse, actor: Actor, **values: Any) -> Warehouse:
-    changed = apply_changes(warehouse, values)
-    if changed:
-        warehouse.full_clean()
-        warehouse.save(update_fields=list(changed))
-        record_change(
-            entity="warehouse",
-            entity_id=warehouse.pk,
-            action="updated",
-            actor=actor,
-            changes=changed,
-            event="warehouse.updated",
-            payload={"code": warehouse.code},
-        )
+    update_recorded(
+        warehouse,
+        values,
+        entity="warehouse",
+        actor=actor,
+        event="warehouse.updated",
+        payload={"code": warehouse.code},
+    )
     return warehouse
 
 

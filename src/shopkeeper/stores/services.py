@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from shopkeeper.core.changes import Actor, apply_changes, record_change
+from shopkeeper.core.changes import Actor, record_change, update_recorded
 
 from .models import Store
 
@@ -26,17 +26,7 @@ def store_create(*, code: str, name: str, currency: str, timezone: str, actor: A
 
 @transaction.atomic
 def store_update(*, store: Store, actor: Actor, **values: object) -> Store:
-    changed = apply_changes(store, values)
-    if changed:
-        store.full_clean()
-        store.save(update_fields=list(changed))
-        record_change(
-            entity="store",
-            entity_id=store.pk,
-            action="updated",
-            actor=actor,
-            changes=changed,
-            event="store.updated",
-            payload={"code": store.code},
-        )
+    update_recorded(
+        store, values, entity="store", actor=actor, event="store.updated", payload={"code": store.code}
+    )
     return store
