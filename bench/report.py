@@ -50,8 +50,10 @@ def _section(run: dict) -> list[str]:
     out = [
         f"### {title}",
         "",
-        f"- Date: {run['date']}; machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GiB; {m['os']}; "
-        f"load average at the end {m.get('load_average_at_end')} (the machine is shared with other work)",
+        f"- Date: {run.get('started', '?')} to {run['date']}; machine: {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gb']} GiB; {m['os']}; load average (1, 5, 15 min) at the start "
+        f"{m.get('load_average_at_start', '–')}, at the end {m.get('load_average_at_end')} (the machine is "
+        "shared with other work)",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- Dataset: {ds.get('orders_order', 0):,} orders, {ds.get('orders_orderline', 0):,} lines, "
         f"{ds.get('customers_customer', 0):,} customers, {ds.get('catalog_offer', 0):,} offers, "

@@ -388,6 +388,8 @@ def run(args) -> list[str]:
     duration = args.duration or (4.0 if quick else 10.0)
     meta_file = bench_db.VAR / f"meta-{db}-{size}.json"
     failures: list[str] = []
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     from .__main__ import cmd_check, cmd_generate
 
     if args.reuse and meta_file.exists() and bench_db.exists(db, size) and _holds(db, meta_file):
@@ -551,7 +553,8 @@ def run(args) -> list[str]:
         "size": size,
         "quick": quick,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "started": started_at,
+        "machine": {**_machine(), "load_average_at_start": load_at_start},
         "versions": _versions(db),
         "workers": args.workers,
         "seconds_per_step": duration,
