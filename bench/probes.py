@@ -134,7 +134,7 @@ def profile_w1(ctx: dict, runs: int = 10) -> dict[str, Any]:
         },
         "top_shopkeeper_cumulative_ms": [
             {"function": f, "cumulative_ms": round(ct / runs * 1000, 1), "calls": round(nc / runs, 1)}
-            for ct, _tt, nc, f in own[:12]
+            for ct, _tt, nc, f in own[:20]
         ],
         "statements": [{"statement": k, "per_request": round(v, 1)} for k, v in top_tables],
     }

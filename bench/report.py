@@ -88,7 +88,7 @@ def _section(run: dict) -> list[str]:
         stmts = ", ".join(f"{x['statement']} x{x['per_request']:g}" for x in prof["statements"][:10])
         funcs = "; ".join(
             f"`{x['function']}` {x['cumulative_ms']:.0f} ms"
-            for x in prof["top_shopkeeper_cumulative_ms"][4:10]
+            for x in prof["top_shopkeeper_cumulative_ms"][2:16]
         )
         out += [
             "",
