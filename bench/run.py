@@ -506,6 +506,8 @@ def run(args) -> list[str]:
                            (f"/api/v1/customers?limit=50&q={v}" for v in searches[label][:300]), 4, duration))  # fmt: skip
         step(_get_step(ctx, "W5o", "catalog: offer by SKU",
                        (f"/api/v1/offers?sku={s}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
+        step(_get_step(ctx, "W5o", "catalog: product search by SKU prefix (q = SKU minus its last character)",
+                       (f"/api/v1/products?limit=50&q={s[:-1]}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
         skipped["W6"] = "not built (no dashboard or sales report yet)"
         skipped["W7"] = "not built (no streamed CSV export of orders yet)"
     finally:
