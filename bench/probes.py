@@ -215,3 +215,57 @@ def yml_import(n: int) -> dict[str, Any]:
         "errors": len(job.errors or []),
         "message": job.message[:200],
     }
+
+
+def read_timings(ctx: dict, runs: int = 15) -> list[dict[str, Any]]:
+    """One request at a time, in-process (no HTTP server, no concurrency): wall and database time of the
+    read scenarios, to tell per-request cost from queueing on the 2 cores under load."""
+    from django.db import connection
+    from django.test import Client
+
+    from shopkeeper.accounts.models import User
+
+    pools = ctx["pools"]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {ctx['api_key']}")
+    html = Client()
+    html.force_login(User.objects.get(pk=ctx["meta"]["admin_id"]))
+    custs = [c for c in pools["customers"] if c.get("email")] or pools["customers"]
+    ids = pools["order_ids"]
+    cases = [
+        ("W3", "order card, API", api, lambda i: f"/api/v1/orders/{ids[i % len(ids)]}"),
+        ("W3", "order card, HTML", html, lambda i: f"/orders/{ids[i % len(ids)]}/"),
+        ("W3c", "customer card, API", api, lambda i: f"/api/v1/customers/{custs[i % len(custs)]['id']}"),
+        ("W4", "order list API, first page, status=new", api, lambda i: "/api/v1/orders?limit=50&status=new"),
+        ("W4", "order list HTML, first page", html, lambda i: "/orders/?sort=-created"),
+        ("W5", "order search by phone fragment", api,
+         lambda i: f"/api/v1/orders?limit=50&q={custs[i % len(custs)]['phone'][-7:-1]}"),
+        ("W5", "order search by email", api, lambda i: f"/api/v1/orders?limit=50&q={custs[i % len(custs)]['email']}"),
+        ("W5c", "customer search by phone fragment", api,
+         lambda i: f"/api/v1/customers?limit=50&q={custs[i % len(custs)]['phone'][-7:-1]}"),
+        ("W5c", "customer search by name", api, lambda i: f"/api/v1/customers?limit=50&q={custs[i % len(custs)]['last']}"),
+        ("W5o", "catalog: product search by SKU prefix", api,
+         lambda i: f"/api/v1/products?limit=50&q={pools['skus'][i % len(pools['skus'])][:-1]}"),
+    ]  # fmt: skip
+    out = []
+    for rid, name, client, url in cases:
+        client.get(url(0))  # warm up
+        walls, dbs, statuses = [], [], set()
+        for i in range(1, runs + 1):
+            timer = _Timer()
+            with connection.execute_wrapper(timer):
+                t0 = time.perf_counter()
+                statuses.add(client.get(url(i)).status_code)
+                walls.append((time.perf_counter() - t0) * 1000)
+            dbs.append(sum(t for _s, t in timer.rows) * 1000)
+        out.append(
+            {
+                "id": rid,
+                "name": name,
+                "wall_ms_p50": round(statistics.median(walls), 1),
+                "wall_ms_p95": round(percentile(walls, 95) or 0, 1),
+                "db_ms_p50": round(statistics.median(dbs), 1),
+                "queries": len(timer.rows),
+                "statuses": sorted(statuses),
+            }
+        )
+    return out

@@ -108,6 +108,15 @@ def _section(run: dict) -> list[str]:
             f"Segment count probe (in-process): rule “{sc['rule']}”, {sc['members']:,} members, "
             f"p50 {_fmt(sc['p50_ms'])} ms, p95 {_fmt(sc['p95_ms'])} ms.",
         ]
+    reads = probes.get("reads_in_process")
+    if reads:
+        out += ["", "The read scenarios one request at a time, in-process (no HTTP server, no concurrency; 15 "
+                "requests each) — per-request cost, to set against the p95 under 4 clients above:", "",
+                "| id | request | wall p50 ms | wall p95 ms | database p50 ms | queries |",
+                "|---|---|---:|---:|---:|---:|"]  # fmt: skip
+        for r in reads:
+            out.append(f"| {r['id']} | {r['name']} | {_fmt(r['wall_ms_p50'])} | {_fmt(r['wall_ms_p95'])} | "
+                       f"{_fmt(r['db_ms_p50'])} | {r['queries']} |")  # fmt: skip
     if run.get("skipped"):
         out += ["", "Not measured: " + "; ".join(f"{k} {why}" for k, why in run["skipped"].items()) + "."]
     rep = run.get("idempotency_replays") or {}

@@ -523,7 +523,7 @@ def run(args) -> list[str]:
         floors.append(f)
         step(f)
     # In-process: the profile of one W1 request and the segment count probe (server stopped).
-    from .probes import profile_w1, segment_count
+    from .probes import profile_w1, read_timings, segment_count
 
     profile = profile_w1(ctx, runs=5 if quick else 10)
     print(
@@ -532,7 +532,10 @@ def run(args) -> list[str]:
     )
     if profile["statuses"] != [201]:
         failures.append(f"W1 profile: answers {profile['statuses']}")
-    probes = {"segment_count": segment_count()}
+    probes = {"segment_count": segment_count(), "reads_in_process": read_timings(ctx)}
+    for r in probes["reads_in_process"]:
+        if r["statuses"] != [200]:
+            failures.append(f"in-process {r['name']}: answers {r['statuses']}")
     print(f"[{db}] segment count: {probes['segment_count']}", flush=True)
     for r in results:
         if r.errors and r.id != "W1-floor":
