@@ -8,7 +8,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -94,6 +94,17 @@ def install_problem_handlers(api: NinjaAPI) -> NinjaAPI:
             ]
         detail = errors[0]["msg"] if len(errors) == 1 else "The request has invalid fields."
         return problem(422, slug="validation-error", detail=detail, errors=errors)
+
+    @api.exception_handler(DataError)
+    def on_unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # A value the database cannot hold (a NUL character, a number or text too large for its column).
+        log.info("unstorable value on %s %s: %s", request.method, request.path, exc)
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return problem(
+            422,
+            slug="unstorable-value",
+            detail=f"A value cannot be stored: {reason}".rstrip(": "),
+        )
 
     @api.exception_handler(IntegrityError)
     def on_conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:

@@ -160,3 +160,10 @@ class TestIdempotency:
 
 def test_problem_bodies_are_json(api):
     json.loads(api.get("/me").content)
+
+
+def test_values_the_database_cannot_store_are_422_not_500(api, make_key):
+    Store.objects.create(code="main", name="Main")
+    api.key = make_key("customers:write", "customers:read")
+    response = api.post("/customers", {"store": "main", "first_name": "Nul\u0000Byte"})
+    assert response.status_code < 500, response.content

@@ -27,7 +27,21 @@ ALL_SCOPES = (
 
 
 @pytest.fixture
-def key(make_key, store, offers, settings):
+def _keep_test_connection():
+    """Called directly (not through Django's test client), the WSGI handler would close the test's
+    database connection at the end of each request; the test client disconnects this too."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def key(make_key, store, offers, settings, _keep_test_connection):
     settings.API_RATE_LIMIT = 1_000_000
     return make_key(*ALL_SCOPES)
 
