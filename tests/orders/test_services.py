@@ -191,3 +191,18 @@ def test_customer_manager_gets_the_order_else_round_robin(make_user, make_order)
 def test_away_managers_get_nothing(make_user, make_order):
     make_user("away")  # default status: away
     assert make_order().manager is None
+
+
+def test_assignment_rules_limit_who_receives_new_orders(make_user, make_order, store):
+    from shopkeeper.accounts.models import WorkStatus
+    from shopkeeper.orders.models import AssignmentRule, Channel
+
+    phone_only, anyone = make_user("phone_only"), make_user("anyone")
+    for user in (phone_only, anyone):
+        user.work_status = WorkStatus.ONLINE
+        user.save(update_fields=["work_status"])
+    AssignmentRule.objects.create(manager=phone_only, channel=Channel.objects.get(code="phone"))
+    web_orders = [make_order(channel="web", customer=None, lines=[("MUG", 1)]) for _ in range(3)]
+    assert {o.manager for o in web_orders} == {anyone}
+    phone_orders = [make_order(channel="phone", customer=None, lines=[("MUG", 1)]) for _ in range(2)]
+    assert {o.manager for o in phone_orders} == {phone_only, anyone}

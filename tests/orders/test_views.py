@@ -291,3 +291,16 @@ def test_new_order_for_a_known_customer_is_prefilled(head_client, make_order):
     assert form.initial["customer_id"] == order.customer_id
     assert form.initial["last_name"] == "Ivanova"
     assert head_client.get("/orders/new/", {"customer_id": "999999"}).status_code == 200
+
+
+def test_assignment_rules_page(client, admin, make_user):
+    manager = make_user("m1")
+    client.force_login(admin)
+    assert client.get("/orders/settings/assignment/").status_code == 200
+    client.post("/orders/settings/assignment/", {"manager": manager.pk, "customer_kind": "company"})
+    from shopkeeper.orders.models import AssignmentRule
+
+    rule = AssignmentRule.objects.get()
+    assert rule.customer_kind == "company"
+    client.post("/orders/settings/assignment/", {"delete": rule.pk})
+    assert not AssignmentRule.objects.exists()

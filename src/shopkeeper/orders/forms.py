@@ -9,7 +9,16 @@ from shopkeeper.accounts.models import User
 from shopkeeper.core.forms import StyledFormMixin
 from shopkeeper.stores.models import Store
 
-from .models import CancelReason, Channel, DeliveryType, OrderType, PaymentState, PaymentType, Status
+from .models import (
+    AssignmentRule,
+    CancelReason,
+    Channel,
+    DeliveryType,
+    OrderType,
+    PaymentState,
+    PaymentType,
+    Status,
+)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -160,3 +169,19 @@ def dictionary_form(model):
         fields = [*fields[:2], "default_cost", *fields[2:]]
     widgets = {"color": forms.TextInput(attrs={"type": "color"})} if model is Status else {}
     return forms.modelform_factory(model, form=DictionaryForm, fields=fields, widgets=widgets)
+
+
+class AssignmentRuleForm(StyledFormMixin, forms.ModelForm):
+    manager = UserChoiceField(label=_("Manager"), queryset=User.objects.none())
+
+    class Meta:
+        model = AssignmentRule
+        fields = ["manager", "store", "channel", "order_type", "customer_kind"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = User.objects.filter(
+            is_active=True, groups__name__in=["Manager", "Head of sales"]
+        ).distinct()
+        for name in ("store", "channel", "order_type"):
+            self.fields[name].empty_label = _("any")

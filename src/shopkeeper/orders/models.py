@@ -350,3 +350,41 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerKind(models.TextChoices):
+    ANY = "", _("any customer")
+    PERSON = "person", _("persons")
+    COMPANY = "company", _("companies")
+
+
+class AssignmentRule(models.Model):
+    """Which new orders a manager may receive automatically. A manager without rules may receive any
+    order (of their stores); with rules, only orders that match one of them. Empty fields match any."""
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignment_rules",
+        verbose_name=_("manager"),
+    )
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("store")
+    )
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("channel")
+    )
+    order_type = models.ForeignKey(
+        OrderType, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("order type")
+    )
+    customer_kind = models.CharField(
+        _("customer type"), max_length=10, choices=CustomerKind.choices, blank=True, default=CustomerKind.ANY
+    )
+
+    class Meta:
+        ordering = ["manager__username", "id"]
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+
+    def __str__(self) -> str:
+        return f"{self.manager}: {self.store or '*'} / {self.channel or '*'} / {self.order_type or '*'}"

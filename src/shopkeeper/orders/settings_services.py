@@ -46,3 +46,28 @@ def transitions_set(*, order_type: OrderType, pairs: set[tuple[int, int]], actor
             actor=actor,
             changes={"transitions": [sorted(existing), sorted(pairs)]},
         )
+
+
+@transaction.atomic
+def assignment_rule_create(*, form, actor: Actor):
+    rule = form.save()
+    record_change(
+        entity="assignment_rule",
+        entity_id=rule.pk,
+        action="created",
+        actor=actor,
+        changes={"rule": [None, str(rule)]},
+    )
+    return rule
+
+
+@transaction.atomic
+def assignment_rule_delete(*, rule, actor: Actor) -> None:
+    record_change(
+        entity="assignment_rule",
+        entity_id=rule.pk,
+        action="deleted",
+        actor=actor,
+        changes={"rule": [str(rule), None]},
+    )
+    rule.delete()

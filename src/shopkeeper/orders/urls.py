@@ -23,4 +23,5 @@ urlpatterns = [
     path("offers/", views.offer_search, name="offer_search"),
     path("customers/", views.customer_lookup, name="customer_lookup"),
     path("settings/", views.order_settings, name="settings"),
+    path("settings/assignment/", views.assignment_rules, name="assignment"),
 ]

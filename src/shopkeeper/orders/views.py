@@ -690,3 +690,23 @@ def _save_matrix(request: HttpRequest) -> HttpResponse:
     transitions_set(order_type=order_type, pairs=pairs, actor=_actor(request))
     messages.success(request, _("Transitions saved."))
     return redirect(f"{reverse('orders:settings')}?kind=statuses&type={order_type.pk}")
+
+
+@permission_required("orders.change_status_settings", raise_exception=True)
+def assignment_rules(request: HttpRequest) -> HttpResponse:
+    from .forms import AssignmentRuleForm
+    from .models import AssignmentRule
+    from .settings_services import assignment_rule_create, assignment_rule_delete
+
+    if request.method == "POST" and request.POST.get("delete"):
+        rule = get_object_or_404(AssignmentRule, pk=request.POST["delete"])
+        assignment_rule_delete(rule=rule, actor=_actor(request))
+        messages.success(request, _("Rule deleted."))
+        return redirect("orders:assignment")
+    form = AssignmentRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assignment_rule_create(form=form, actor=_actor(request))
+        messages.success(request, _("Rule added."))
+        return redirect("orders:assignment")
+    rules = AssignmentRule.objects.select_related("manager", "store", "channel", "order_type")
+    return render(request, "orders/assignment.html", {"form": form, "rules": rules})
