@@ -206,3 +206,24 @@ def test_assignment_rules_limit_who_receives_new_orders(make_user, make_order, s
     assert {o.manager for o in web_orders} == {anyone}
     phone_orders = [make_order(channel="phone", customer=None, lines=[("MUG", 1)]) for _ in range(2)]
     assert {o.manager for o in phone_orders} == {phone_only, anyone}
+
+
+def test_order_custom_fields_are_typed(make_order, store):
+    from shopkeeper.customers.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(entity="order", code="gift", label="Gift", type="boolean")
+    CustomFieldDefinition.objects.create(
+        entity="order",
+        code="slot",
+        label="Slot",
+        type="choice",
+        choices=[{"code": "am", "label": "Morning"}, {"code": "pm", "label": "Evening"}],
+    )
+    order = make_order(custom_fields={"gift": "yes", "slot": "am"})
+    assert order.custom_fields == {"gift": True, "slot": "am"}
+    flagged = make_order(custom_fields={"slot": "midnight"})
+    assert flagged.custom_fields == {"slot": "midnight"}
+    assert "invalid_custom_field" in {p["code"] for p in flagged.problems}
+    with pytest.raises(ValidationError) as exc:
+        services.order_update(order=order, actor=SYSTEM, custom_fields={"slot": "midnight"})
+    assert "custom_fields.slot" in exc.value.message_dict

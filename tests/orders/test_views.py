@@ -304,3 +304,20 @@ def test_assignment_rules_page(client, admin, make_user):
     assert rule.customer_kind == "company"
     client.post("/orders/settings/assignment/", {"delete": rule.pk})
     assert not AssignmentRule.objects.exists()
+
+
+def test_card_edits_order_custom_fields(head_client, make_order):
+    from shopkeeper.customers.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(
+        entity="order",
+        code="slot",
+        label="Delivery slot",
+        type="choice",
+        choices=[{"code": "am", "label": "Morning"}],
+    )
+    order = make_order()
+    assert "Delivery slot" in head_client.get(f"/orders/{order.pk}/").content.decode()
+    head_client.post(f"/orders/{order.pk}/fields/", {"cf_slot": "am"})
+    order.refresh_from_db()
+    assert order.custom_fields == {"slot": "am"}

@@ -79,3 +79,37 @@ def validate_custom_fields(entity: str, values: dict[str, Any] | None) -> dict[s
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def form_fields(entity: str, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Form fields (named `cf_<code>`) for the entity's custom fields, for pages that edit them."""
+    from django import forms
+
+    initial = initial or {}
+    fields: dict[str, Any] = {}
+    for defn in definitions(entity):
+        common = {"label": defn.label, "required": defn.required, "initial": initial.get(defn.code)}
+        match defn.type:
+            case FieldType.TEXT:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
+            case FieldType.NUMBER:
+                field = forms.DecimalField(**common)
+            case FieldType.BOOLEAN:
+                field = forms.BooleanField(**{**common, "required": False})
+            case FieldType.DATE:
+                field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+            case FieldType.CHOICE:
+                options = [
+                    (c.get("code"), c.get("label") or c.get("code"))
+                    for c in defn.choices
+                    if isinstance(c, dict)
+                ]
+                field = forms.ChoiceField(choices=[("", "—"), *options], **common)
+            case _:
+                field = forms.CharField(max_length=255, **common)
+        fields[f"cf_{defn.code}"] = field
+    return fields
+
+
+def values_from_form(cleaned_data: dict[str, Any]) -> dict[str, Any]:
+    return {name[3:]: value for name, value in cleaned_data.items() if name.startswith("cf_")}

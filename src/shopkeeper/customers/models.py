@@ -17,6 +17,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 class Entity(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     COMPANY = "company", _("Company")
+    ORDER = "order", _("Order")
 
 
 class FieldType(models.TextChoices):
@@ -29,7 +30,7 @@ class FieldType(models.TextChoices):
 
 
 class CustomFieldDefinition(models.Model):
-    """A typed custom field of customers or companies; values live in the entity's `custom_fields`."""
+    """A typed custom field of customers, companies or orders; values live in the entity's `custom_fields`."""
 
     entity = models.CharField(_("entity"), max_length=10, choices=Entity.choices)
     code = models.SlugField(_("code"), max_length=50)

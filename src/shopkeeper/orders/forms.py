@@ -59,8 +59,19 @@ class OrderFieldsForm(StyledFormMixin, forms.Form):
     )
     tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, custom_initial: dict | None = None, **kwargs) -> None:
+        from shopkeeper.customers.customfields import form_fields
+
         super().__init__(*args, **kwargs)
+        self.fields.update(form_fields("order", custom_initial))
+        for name, field in self.fields.items():
+            if name.startswith("cf_"):
+                css = (
+                    "form-check-input"
+                    if isinstance(field.widget, forms.CheckboxInput)
+                    else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
+                )
+                field.widget.attrs["class"] = css
         self.fields["manager"].queryset = User.objects.filter(is_active=True).order_by("username")
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
         self.fields["delivery_type"].queryset = DeliveryType.objects.filter(is_active=True)

@@ -449,6 +449,16 @@ def address_text(address: dict[str, Any] | None) -> str:
     return ", ".join(str(address[k]).strip() for k in parts if str(address.get(k) or "").strip())[:500]
 
 
+def clean_custom_fields(values: dict[str, Any] | None) -> dict[str, Any]:
+    """Order custom fields checked against their definitions (Settings -> Customer settings)."""
+    from shopkeeper.customers.customfields import validate_custom_fields
+
+    try:
+        return validate_custom_fields("order", values or {})
+    except ValidationError as exc:
+        raise OrderError({f"custom_fields.{code}": msgs for code, msgs in exc.message_dict.items()}) from exc
+
+
 def _overdue_at(status: Status, since: dt.datetime) -> dt.datetime | None:
     if status.time_limit_minutes and not status.group.is_final:
         return since + dt.timedelta(minutes=status.time_limit_minutes)
@@ -563,6 +573,12 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     if data.customer is not None:
         phone = phone or data.customer.phone
         email = email or data.customer.email
+    custom_fields = data.custom_fields or {}
+    if custom_fields:
+        try:
+            custom_fields = clean_custom_fields(custom_fields)
+        except OrderError as exc:  # kept as sent; a person fixes it on the card
+            problems.append(problem("invalid_custom_field", "; ".join(exc.messages)))
     created_at = data.created_at or now
     order = Order(
         store=store,
@@ -599,7 +615,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
         customer_comment=data.customer_comment,
         manager_comment=data.manager_comment,
         utm=data.utm or {},
-        custom_fields=data.custom_fields or {},
+        custom_fields=custom_fields,
         created_at=created_at,
         updated_at=now,
     )
@@ -701,6 +717,8 @@ def order_update(*, order: Order, actor: Actor, **values: Any) -> Order:
         values["discount_percent"] = Decimal(values["discount_percent"] or 0)
         if not Decimal(0) <= values["discount_percent"] <= Decimal(100):
             raise OrderError({"discount_percent": _("The discount must be between 0 and 100%.")})
+    if "custom_fields" in values:
+        values["custom_fields"] = clean_custom_fields(values["custom_fields"])
     if "delivery_address" in values and "delivery_address_text" not in values:
         values["delivery_address_text"] = address_text(values["delivery_address"])
     if "customer" in values and values["customer"] is not None:

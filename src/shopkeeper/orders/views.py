@@ -285,11 +285,20 @@ def order_status(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("orders.change_order", raise_exception=True)
 def order_fields(request: HttpRequest, pk: int) -> HttpResponse:
     order = _get_card(request, pk)
-    form = OrderFieldsForm(request.POST)
+    form = OrderFieldsForm(request.POST, custom_initial=order.custom_fields)
     if form.is_valid():
+        from shopkeeper.customers.customfields import values_from_form
+
         data = form.cleaned_data
-        values = {k: v for k, v in data.items() if k not in {"manager", "channel", "delivery_type"}}
+        values = {
+            k: v
+            for k, v in data.items()
+            if k not in {"manager", "channel", "delivery_type"} and not k.startswith("cf_")
+        }
         values.update(manager=data["manager"], channel=data["channel"], delivery_type=data["delivery_type"])
+        custom = values_from_form(data)
+        if custom or order.custom_fields:
+            values["custom_fields"] = {**order.custom_fields, **custom}
         if order.is_final:  # only these may change once an order is final
             values = {k: values[k] for k in ("manager_comment", "manager", "tracking_number")}
         try:

@@ -50,6 +50,7 @@ PROBLEMS = {
     "invalid_phone": _("The phone number looks invalid; it is kept as typed."),
     "possible_duplicate_customer": _("The customer may be a duplicate; check the duplicates queue."),
     "call_back": _("Web form: call the customer back."),
+    "invalid_custom_field": _("A custom field has an invalid value; it is kept as sent."),
 }
 
 
