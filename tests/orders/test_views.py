@@ -321,3 +321,34 @@ def test_card_edits_order_custom_fields(head_client, make_order):
     head_client.post(f"/orders/{order.pk}/fields/", {"cf_slot": "am"})
     order.refresh_from_db()
     assert order.custom_fields == {"slot": "am"}
+
+
+def test_transition_limited_to_a_role(client, admin, make_user, make_order, statuses):
+    from django.contrib.auth.models import Group
+
+    from shopkeeper.orders.models import OrderType
+
+    client.force_login(admin)
+    retail = OrderType.objects.get(code="retail")
+    head_group = Group.objects.get(name=roles.HEAD_OF_SALES)
+    client.post(
+        "/orders/settings/",
+        {
+            "form": "roles",
+            "order_type": retail.pk,
+            "source": statuses["new"].pk,
+            "target": statuses["cancelled"].pk,
+            "roles": [head_group.pk],
+        },
+    )
+    order = make_order()
+    manager = make_user("plain")
+    client.force_login(manager)
+    response = client.post(f"/orders/{order.pk}/status/", {"status": statuses["cancelled"].pk}, follow=True)
+    order.refresh_from_db()
+    assert order.status.code == "new"
+    client.force_login(make_user("boss2", roles.HEAD_OF_SALES))
+    client.post(f"/orders/{order.pk}/status/", {"status": statuses["cancelled"].pk})
+    order.refresh_from_db()
+    assert order.status.code == "cancelled"
+    assert response.status_code == 200

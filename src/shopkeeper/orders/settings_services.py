@@ -71,3 +71,18 @@ def assignment_rule_delete(*, rule, actor: Actor) -> None:
         changes={"rule": [str(rule), None]},
     )
     rule.delete()
+
+
+@transaction.atomic
+def transition_set_roles(*, transition: Transition, roles: list, actor: Actor) -> None:
+    before = sorted(transition.roles.values_list("name", flat=True))
+    after = sorted(r.name for r in roles)
+    if before != after:
+        transition.roles.set(roles)
+        record_change(
+            entity="order_type",
+            entity_id=transition.order_type_id,
+            action="transition_roles_changed",
+            actor=actor,
+            changes={f"{transition.source.code} -> {transition.target.code}": [before, after]},
+        )

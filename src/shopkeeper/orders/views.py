@@ -652,6 +652,8 @@ def order_settings(request: HttpRequest) -> HttpResponse:
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and request.POST.get("form") == "matrix":
         return _save_matrix(request)
+    if request.method == "POST" and request.POST.get("form") == "roles":
+        return _save_transition_roles(request)
     if request.method == "POST" and form.is_valid():
         from .settings_services import dictionary_save
 
@@ -685,6 +687,30 @@ def order_settings(request: HttpRequest) -> HttpResponse:
             "matrix": [(s, [(t, (s.pk, t.pk) in allowed) for t in statuses]) for s in statuses],
         },
     )
+
+
+def _save_transition_roles(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth.models import Group
+
+    from .settings_services import transition_set_roles
+
+    order_type = get_object_or_404(OrderType, pk=request.POST.get("order_type") or 0)
+    transition = (
+        Transition.objects.filter(
+            order_type=order_type,
+            source_id=request.POST.get("source") or 0,
+            target_id=request.POST.get("target") or 0,
+        )
+        .select_related("source", "target")
+        .first()
+    )
+    if transition is None:
+        messages.error(request, _("Tick that transition in the matrix first."))
+    else:
+        roles = list(Group.objects.filter(pk__in=[r for r in request.POST.getlist("roles") if r.isdigit()]))
+        transition_set_roles(transition=transition, roles=roles, actor=_actor(request))
+        messages.success(request, _("Transition roles saved."))
+    return redirect(f"{reverse('orders:settings')}?kind=statuses&type={order_type.pk}")
 
 
 def _save_matrix(request: HttpRequest) -> HttpResponse:
