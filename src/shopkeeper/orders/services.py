@@ -450,13 +450,18 @@ def address_text(address: dict[str, Any] | None) -> str:
 
 
 def clean_custom_fields(values: dict[str, Any] | None) -> dict[str, Any]:
-    """Order custom fields checked against their definitions (Settings -> Customer settings)."""
-    from shopkeeper.customers.customfields import validate_custom_fields
+    """Order custom fields: those defined in Settings are typed and checked; others (data an
+    integration sends along, e.g. the form a lead came from) are kept as sent."""
+    from shopkeeper.customers.customfields import definitions, validate_custom_fields
 
+    values = values or {}
+    defined = {d.code for d in definitions("order")}
+    extra = {k: v for k, v in values.items() if k not in defined}
     try:
-        return validate_custom_fields("order", values or {})
+        cleaned = validate_custom_fields("order", {k: v for k, v in values.items() if k in defined})
     except ValidationError as exc:
         raise OrderError({f"custom_fields.{code}": msgs for code, msgs in exc.message_dict.items()}) from exc
+    return {**extra, **cleaned}
 
 
 def _overdue_at(status: Status, since: dt.datetime) -> dt.datetime | None:
