@@ -183,7 +183,8 @@ def _target_rows(db: str, run: dict) -> list[str]:
                    f"{v:.1f} ms{at} | – |")  # fmt: skip
     w1 = [s for s in run["scenarios"] if s["id"] == "W1"]
     if w1:
-        top = max(w1, key=lambda s: s["throughput"] or 0)
+        # The target is "with concurrent clients": the best of the runs with more than one client.
+        top = max([s for s in w1 if s["clients"] > 1] or w1, key=lambda s: s["throughput"] or 0)
         row(f"order creation >= {400 if pg else 600} orders/s (#6)", top["throughput"], 400 if pg else 600,
             "orders/s", higher=True)  # fmt: skip
         row(f"order creation p95 < 50 ms (#6; at {top['clients']} clients)", top["p95_ms"], 50)
