@@ -223,7 +223,7 @@ def _target_rows(db: str, run: dict) -> list[str]:
     v, names = _worst(run, {"W5o"}, ("prefix",))
     if names:
         row("catalog search by SKU prefix p95 < 20 ms at 50k offers (#3; products API `q`)", v, 20)
-    v, _ = _worst(run, {"W5o"}, ("by SKU",))
+    v, _ = _worst(run, {"W5o"}, ("offer by SKU",))
     row("catalog: offer by exact SKU p95 < 20 ms (#3, for reference)", v, 20)
     yml = (run.get("probes") or {}).get("yml_import")
     if yml:
