@@ -310,7 +310,7 @@ def w9_webhooks(ctx: dict, db: str, size: str, backlog: int, duration: float) ->
     unknown = len(set(seen) - uids)
     missing = len(uids - set(seen))
     undelivered = sum(1 for _u, status, *_ in rows if status != WebhookStatus.DELIVERED)
-    per_event = Counter(ev for *_, ev in rows)
+    per_event = Counter(ev for *_, ev in rows if ev and ev > floor)
     doubled_events = sum(1 for c in per_event.values() if c > 1)
     events_without = max(0, events - len(per_event))
     problems = {
