@@ -227,3 +227,11 @@ def test_order_custom_fields_are_typed(make_order, store):
     with pytest.raises(ValidationError) as exc:
         services.order_update(order=order, actor=SYSTEM, custom_fields={"slot": "midnight"})
     assert "custom_fields.slot" in exc.value.message_dict
+
+
+def test_working_an_unassigned_order_takes_it(make_order, make_user, statuses):
+    order = make_order()
+    assert order.manager is None
+    worker = make_user("taker")
+    order = services.order_set_status(order=order, status=statuses["confirmed"], actor=SYSTEM, user=worker)
+    assert order.manager == worker

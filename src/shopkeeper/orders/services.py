@@ -865,6 +865,10 @@ def order_set_status(
     order.is_final = status.group.is_final
     order.overdue_at = _overdue_at(status, now)
     changed: dict[str, list] = {"status": [old.code, status.code]}
+    if user is not None and order.manager_id is None and user.is_active:
+        # The person who first works an unassigned order takes it (it stops showing as unassigned).
+        order.manager = user
+        changed["manager"] = [None, user.get_username()]
     if cancel_reason is not None and cancel_reason.pk != order.cancel_reason_id:
         changed["cancel_reason"] = [order.cancel_reason_id, cancel_reason.code]
         order.cancel_reason = cancel_reason
