@@ -259,6 +259,16 @@ if env.bool("SECURE_SSL", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Product settings -----------------------------------------------------------------------
+# Webhooks: loopback/private targets are refused unless allowed (a local receiver in development).
+SHOPKEEPER_WEBHOOKS_ALLOW_PRIVATE = env.bool("SHOPKEEPER_WEBHOOKS_ALLOW_PRIVATE", default=False)
+SHOPKEEPER_WEBHOOK_TIMEOUT = env.float("SHOPKEEPER_WEBHOOK_TIMEOUT", default=10.0)
+SHOPKEEPER_WEBHOOK_CONCURRENCY = env.int("SHOPKEEPER_WEBHOOK_CONCURRENCY", default=16)
+# Catalog feeds at private addresses are refused unless allowed.
+SHOPKEEPER_IMPORT_ALLOW_PRIVATE_URLS = env.bool("SHOPKEEPER_IMPORT_ALLOW_PRIVATE_URLS", default=False)
+# Intake entries still "received" after this many seconds are processed again by the worker.
+SHOPKEEPER_INTAKE_RECOVER_AFTER = env.int("SHOPKEEPER_INTAKE_RECOVER_AFTER", default=30)
+# Default region for phone numbers written without a country code (ISO 3166 code).
+SHOPKEEPER_PHONE_REGION = env.str("SHOPKEEPER_PHONE_REGION", default="US")
 SHOPKEEPER_DEMO_ADMIN = env.str("SHOPKEEPER_DEMO_ADMIN", default="admin")
 SHOPKEEPER_DEMO_PASSWORD = env.str("SHOPKEEPER_DEMO_PASSWORD", default="shopkeeper-demo")
 # Outbox dispatch: attempts before an event delivery is dead-lettered, and the backoff cap.
