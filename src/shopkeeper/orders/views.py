@@ -88,10 +88,12 @@ def _counters(request: HttpRequest, flt: OrderFilter):
     key = f"orders:counters:{request.user.pk}:{hash(repr(OrderFilter(**{**flt.__dict__, 'group': [], 'sort': ''})))}"
     counts = cache.get(key)
     if counts is None:
+        started = time.monotonic()
         counts = [
             (c["group"].pk, c["count"]) for c in group_counters(flt.apply(_visible(request), skip_group=True))
         ]
-        cache.set(key, counts, 5)
+        if time.monotonic() - started > 0.05:  # only a costly count is worth showing a few seconds stale
+            cache.set(key, counts, 10)
     groups = {g.pk: g for g in StatusGroup.objects.order_by("position")}
     return [{"group": groups[pk], "count": n} for pk, n in counts if pk in groups]
 
