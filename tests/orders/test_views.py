@@ -352,3 +352,28 @@ def test_transition_limited_to_a_role(client, admin, make_user, make_order, stat
     order.refresh_from_db()
     assert order.status.code == "cancelled"
     assert response.status_code == 200
+
+
+def test_customer_lookup_shows_only_customers_the_user_may_see(client, make_user, make_order):
+    from shopkeeper.customers.models import CustomerVisibility
+
+    make_order()
+    limited = make_user("own_only_manager")
+    CustomerVisibility.objects.create(user=limited, own_only=True)
+    client.force_login(limited)
+    assert "Ivanova" not in client.get("/orders/customers/", {"phone": "212 555 01"}).content.decode()
+
+
+def test_order_search_reads_a_russian_trunk_prefix(head_client, store, offers):
+    from shopkeeper.customers.services import CustomerInput
+    from shopkeeper.orders import services
+
+    from .conftest import SYSTEM
+
+    data = services.OrderInput(
+        store=store,
+        customer=CustomerInput(first_name="Ivan", phone="+7 915 123-45-67"),
+        lines=[services.LineInput(sku="MUG", quantity=Decimal(1))],
+    )
+    order = services.order_create(data=data, actor=SYSTEM)
+    assert [o.pk for o in head_client.get("/orders/", {"q": "89151234567"}).context["orders"]] == [order.pk]

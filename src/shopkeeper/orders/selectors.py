@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from shopkeeper.customers.normalize import digits_of
+from shopkeeper.customers.normalize import digits_of, phone_search_fragments
 
 from .models import Order, Status, StatusGroup
 
@@ -195,10 +195,8 @@ def search_condition(text: str) -> Q:
     if "@" in text:
         return cond | Q(email__icontains=text.lower())
     digits = digits_of(text)
-    if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 6:
-        fragments = {digits}
-        if digits.startswith("8") and len(digits) == 11:
-            fragments.add("7" + digits[1:])  # Russian trunk prefix: 8 915 ... is +7 915 ...
+    fragments = phone_search_fragments(text)  # the same reading of a typed phone as customer search
+    if fragments and len(digits) >= len(text.replace(" ", "")) - 6:
         for fragment in fragments:
             cond |= Q(phone_digits__contains=fragment)
         return cond

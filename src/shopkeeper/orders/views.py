@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -518,26 +518,31 @@ def offer_search(request: HttpRequest) -> HttpResponse:
 
 @permission_required("orders.add_order", raise_exception=True)
 def customer_lookup(request: HttpRequest) -> HttpResponse:
-    """Manual order: customers matching a phone fragment, email or name as the manager types."""
-    from shopkeeper.customers.models import Customer
+    """Manual order: customers matching a phone fragment, email or name as the manager types (the
+    customers app's search, limited to the customers this user may see)."""
+    from shopkeeper.customers.selectors import search_q
 
-    q = request.GET.get("phone") or request.GET.get("q") or ""
-    q = q.strip()
-    found = []
-    digits = digits_of(q)
-    if len(digits) >= 4:
-        found = Customer.objects.filter(phones__digits__contains=digits[-10:], merged_into__isnull=True)
-    elif "@" in q and len(q) >= 4:
-        found = Customer.objects.filter(emails__email__icontains=q.lower(), merged_into__isnull=True)
-    elif len(q) >= 3:
-        found = Customer.objects.filter(search_name__contains=q.lower(), merged_into__isnull=True)
-    customers = list(found.distinct().prefetch_related("phones", "emails")[:8]) if found != [] else []
+    q = (request.GET.get("phone") or request.GET.get("q") or "").strip()
+    customers = []
+    if len(digits_of(q)) >= 4 or (len(q) >= 3 and not digits_of(q)):
+        customers = list(
+            _visible_customers(request)
+            .filter(search_q(q), merged_into__isnull=True)
+            .prefetch_related("phones", "emails")
+            .order_by(F("last_order_at").desc(nulls_last=True), "id")[:8]
+        )
     return render(request, "orders/customer_lookup.html", {"customers": customers, "q": q})
+
+
+def _visible_customers(request: HttpRequest):
+    from shopkeeper.customers.selectors import customers_visible
+
+    store_ids = list(request.user.stores.values_list("pk", flat=True)) or None
+    return customers_visible(user=request.user, store_ids=store_ids)
 
 
 @permission_required("orders.add_order", raise_exception=True)
 def order_new(request: HttpRequest) -> HttpResponse:
-    from shopkeeper.customers.models import Customer
     from shopkeeper.customers.services import CustomerInput
 
     user_stores = request.user.stores.all() if not request.user.is_superuser else None
@@ -548,7 +553,8 @@ def order_new(request: HttpRequest) -> HttpResponse:
     preset = request.GET.get("customer_id", "")
     if request.method == "GET" and preset.isdigit():
         customer = (
-            Customer.objects.filter(pk=int(preset), store__in=stores, merged_into__isnull=True)
+            _visible_customers(request)
+            .filter(pk=int(preset), store__in=stores, merged_into__isnull=True)
             .prefetch_related("phones", "emails")
             .first()
         )
@@ -585,7 +591,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 except ValidationError as exc:
                     form.add_error(None, _error_message(exc))
         customer_id = d.get("customer_id")
-        if customer_id and not Customer.objects.filter(pk=customer_id, store=d["store"]).exists():
+        if customer_id and not _visible_customers(request).filter(pk=customer_id, store=d["store"]).exists():
             customer_id = None
         data = services.OrderInput(
             store=d["store"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
@@ -66,15 +65,9 @@ def problem_text(problem: dict) -> str:
 @register.filter
 def phone(value: str) -> str:
     """+79151234567 -> +7 915 123-45-67; anything unparseable is shown as it was typed."""
-    if not value:
-        return ""
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    if not phonenumbers.is_possible_number(parsed):
-        return value
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    from shopkeeper.customers.normalize import format_phone
+
+    return format_phone(value, value) if value else ""
 
 
 @register.filter
