@@ -377,3 +377,15 @@ def test_order_search_reads_a_russian_trunk_prefix(head_client, store, offers):
     )
     order = services.order_create(data=data, actor=SYSTEM)
     assert [o.pk for o in head_client.get("/orders/", {"q": "89151234567"}).context["orders"]] == [order.pk]
+
+
+def test_store_limited_user_sees_only_customers_of_their_stores(client, make_user, make_order):
+    from shopkeeper.stores.models import Store
+
+    order = make_order()
+    other = Store.objects.create(code="other", name="Other")
+    limited = make_user("store_limited")
+    limited.stores.set([other])
+    client.force_login(limited)
+    assert client.get(f"/customers/{order.customer_id}/").status_code == 404
+    assert client.get(f"/orders/{order.pk}/").status_code == 404

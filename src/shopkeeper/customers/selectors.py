@@ -76,19 +76,35 @@ def own_only(user) -> bool:
     return cached
 
 
-def customers_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet[Customer]:
-    qs = Customer.objects.all()
+def user_store_ids(user) -> list[int] | None:
+    """The stores a user is limited to (Team settings), or None for all stores."""
+    if user is None or user.is_superuser:
+        return None
+    cached = getattr(user, "_store_ids", False)
+    if cached is False:
+        cached = list(user.stores.values_list("pk", flat=True)) or None
+        user._store_ids = cached
+    return cached
+
+
+def _limit_stores(qs: QuerySet, user, store_ids: list[int] | None) -> QuerySet:
     if store_ids is not None:
         qs = qs.filter(store_id__in=store_ids)
+    limited = user_store_ids(user)
+    if limited is not None:
+        qs = qs.filter(store_id__in=limited)
+    return qs
+
+
+def customers_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet[Customer]:
+    qs = _limit_stores(Customer.objects.all(), user, store_ids)
     if own_only(user):
         qs = qs.filter(manager=user)
     return qs
 
 
 def companies_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet[Company]:
-    qs = Company.objects.all()
-    if store_ids is not None:
-        qs = qs.filter(store_id__in=store_ids)
+    qs = _limit_stores(Company.objects.all(), user, store_ids)
     if own_only(user):
         qs = qs.filter(manager=user)
     return qs

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from shopkeeper.customers.normalize import digits_of, phone_search_fragments
+from shopkeeper.customers.selectors import user_store_ids
 
 from .models import Order, Status, StatusGroup
 
@@ -211,8 +212,8 @@ def orders_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet
     if store_ids is not None:
         qs = qs.filter(store_id__in=store_ids)
     if user is not None and not user.is_superuser:
-        user_stores = list(user.stores.values_list("pk", flat=True))
-        if user_stores:
+        user_stores = user_store_ids(user)
+        if user_stores is not None:
             qs = qs.filter(store_id__in=user_stores)
         if user.own_orders_only:
             qs = qs.filter(manager_id=user.pk)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import time
 from decimal import Decimal
@@ -85,7 +86,8 @@ def _columns(request: HttpRequest) -> list[str]:
 
 def _counters(request: HttpRequest, flt: OrderFilter):
     """Counts per status group, cached briefly: at millions of orders a grouped count is the costly part."""
-    key = f"orders:counters:{request.user.pk}:{hash(repr(OrderFilter(**{**flt.__dict__, 'group': [], 'sort': ''})))}"
+    scope = repr(OrderFilter(**{**flt.__dict__, "group": [], "sort": ""}))
+    key = f"orders:counters:{request.user.pk}:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
     counts = cache.get(key)
     if counts is None:
         started = time.monotonic()
@@ -537,8 +539,7 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
 def _visible_customers(request: HttpRequest):
     from shopkeeper.customers.selectors import customers_visible
 
-    store_ids = list(request.user.stores.values_list("pk", flat=True)) or None
-    return customers_visible(user=request.user, store_ids=store_ids)
+    return customers_visible(user=request.user)
 
 
 @permission_required("orders.add_order", raise_exception=True)
