@@ -36,7 +36,7 @@ def install_reference_data() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_dictionary_cache():
-    from shopkeeper.orders.services import dictionaries_changed
+    from shopkeeper.orders.dictionaries import dictionaries_changed
 
     dictionaries_changed()
     yield

@@ -118,9 +118,20 @@ for _db in DATABASES.values():
         _db.setdefault("TEST", {})["NAME"] = env.str("TEST_SQLITE_NAME", default="") or None
     else:
         # Under ASGI each request may run in another thread; persistent connections would pile up
-        # per thread until PostgreSQL refuses clients. Use a pooler (pgbouncer) for reuse.
-        _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-        _db.setdefault("CONN_HEALTH_CHECKS", True)
+        # per thread until PostgreSQL refuses clients. Instead each process keeps a small pool
+        # (psycopg_pool): a request borrows a connection and returns it, so no request pays for a
+        # new connection. DATABASE_POOL_MAX_SIZE=0 turns the pool off (e.g. behind pgbouncer).
+        _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=8)
+        if _pool_max > 0:
+            _db.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(2, _pool_max),
+                "max_size": _pool_max,
+                "timeout": env.int("DATABASE_POOL_TIMEOUT", default=30),
+            }
+            _db["CONN_MAX_AGE"] = 0
+        else:
+            _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+            _db.setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

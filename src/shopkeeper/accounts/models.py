@@ -94,6 +94,12 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def store_ids(self) -> list[int] | None:
+        """Ids of the stores this key is limited to, None for every store (read once per loaded key)."""
+        if not hasattr(self, "_store_ids"):
+            self._store_ids = list(self.stores.values_list("pk", flat=True)) or None
+        return self._store_ids
+
 
 class SecurityEvent(models.Model):
     """Authentication events and denied access: who, what, when, from where; never secrets."""

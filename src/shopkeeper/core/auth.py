@@ -49,11 +49,4 @@ class ApiKeyAuth(HttpBearer):
 def allowed_store_ids(request: HttpRequest) -> list[int] | None:
     """Store ids the caller is limited to; None when it may see every store."""
     api_key = getattr(request, "api_key", None)
-    if api_key is None:
-        return None
-    cached = getattr(request, "_store_ids", False)
-    if cached is False:
-        ids = list(api_key.stores.values_list("pk", flat=True))
-        cached = ids or None
-        request._store_ids = cached
-    return cached
+    return None if api_key is None else api_key.store_ids()

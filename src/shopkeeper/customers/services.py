@@ -97,9 +97,12 @@ def _customer_payload(customer: Customer) -> dict[str, Any]:
     return {"customer_id": customer.pk, "store": customer.store.code}
 
 
-def _add_phones(customer: Customer, phones: list[str], problems: list[str]) -> list[CustomerPhone]:
+def _add_phones(
+    customer: Customer, phones: list[str], problems: list[str], *, new: bool = False
+) -> list[CustomerPhone]:
     region = default_region(customer.store)
-    have = {p.e164 or p.raw for p in customer.phones.all()} if customer.pk else set()
+    existing = [] if new else list(customer.phones.order_by("position", "id"))
+    have = {p.e164 or p.raw for p in existing}
     start = len(have)
     rows = []
     for i, value in enumerate(phones):
@@ -119,11 +122,17 @@ def _add_phones(customer: Customer, phones: list[str], problems: list[str]) -> l
                 position=start + i,
             )
         )
-    return CustomerPhone.objects.bulk_create(rows)
+    added = CustomerPhone.objects.bulk_create(rows)
+    first = (existing or added or [None])[0]
+    customer._primary_phone = (first.e164 or first.raw) if first else ""
+    return added
 
 
-def _add_emails(customer: Customer, emails: list[str], problems: list[str]) -> list[CustomerEmail]:
-    have = set(customer.emails.values_list("email", flat=True)) if customer.pk else set()
+def _add_emails(
+    customer: Customer, emails: list[str], problems: list[str], *, new: bool = False
+) -> list[CustomerEmail]:
+    existing = [] if new else list(customer.emails.order_by("position", "id").values_list("email", flat=True))
+    have = set(existing)
     start = len(have)
     rows = []
     for i, value in enumerate(emails):
@@ -142,7 +151,22 @@ def _add_emails(customer: Customer, emails: list[str], problems: list[str]) -> l
                 position=start + i,
             )
         )
-    return CustomerEmail.objects.bulk_create(rows)
+    added = CustomerEmail.objects.bulk_create(rows)
+    customer._primary_email = existing[0] if existing else (added[0].email if added else "")
+    return added
+
+
+def primary_contacts(customer: Customer) -> tuple[str, str]:
+    """The customer's first phone (E.164, else as typed) and first email; known without a query right
+    after the customer was matched or created."""
+    phone = getattr(customer, "_primary_phone", None)
+    if phone is None:
+        first = customer.phones.order_by("position", "id").first()
+        phone = (first.e164 or first.raw) if first else ""
+    email = getattr(customer, "_primary_email", None)
+    if email is None:
+        email = customer.emails.order_by("position", "id").values_list("email", flat=True).first() or ""
+    return phone, email
 
 
 def _clean_address(address: dict | None) -> dict[str, str]:
@@ -187,8 +211,8 @@ def customer_create(
         updated_at=now,
         **values,
     )
-    phones = _add_phones(customer, data.all_phones(), problems)
-    emails = _add_emails(customer, data.all_emails(), problems)
+    phones = _add_phones(customer, data.all_phones(), problems, new=True)
+    emails = _add_emails(customer, data.all_emails(), problems, new=True)
     address = _clean_address(data.address)
     if address:
         Address.objects.create(customer=customer, **address)
@@ -316,13 +340,13 @@ def customer_set_contacts(
     if phones is not None:
         old = [p.e164 or p.raw for p in customer.phones.all()]
         customer.phones.all().delete()
-        new = [p.e164 or p.raw for p in _add_phones(customer, phones, problems)]
+        new = [p.e164 or p.raw for p in _add_phones(customer, phones, problems, new=True)]
         if old != new:
             changes["phones"] = [old, new]
     if emails is not None:
         old = list(customer.emails.values_list("email", flat=True))
         customer.emails.all().delete()
-        new = [e.email for e in _add_emails(customer, emails, problems)]
+        new = [e.email for e in _add_emails(customer, emails, problems, new=True)]
         if old != new:
             changes["emails"] = [old, new]
     if addresses is not None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from shopkeeper.orders import dictionaries
 from shopkeeper.orders.models import Channel, DeliveryType, PaymentType, Status
 
 from .models import CodeMapping, MappingKind
@@ -48,16 +49,13 @@ def apply_mappings(
         )
     }
     unknown: list[tuple[str, str]] = []
-    known_cache: dict[tuple[str, str], bool] = {}
     for kind, container, key in slots:
         code = container[key]
         mapped = table.get((kind, code)) or defaults.get(kind, {}).get(code)
         if mapped:
             container[key] = mapped
             continue
-        if (kind, code) not in known_cache:
-            known_cache[(kind, code)] = DICTIONARIES[kind].objects.filter(code=code).exists()
-        if not known_cache[(kind, code)] and (kind, code) not in unknown:
+        if code not in dictionaries.by_code(DICTIONARIES[kind]) and (kind, code) not in unknown:
             unknown.append((kind, code))
     return unknown
 

@@ -202,8 +202,7 @@ def _key_and_stores(entry: InboundRequest, api_key: Any) -> tuple[Any, list[int]
         api_key = ApiKey.objects.filter(pk=entry.api_key_id).first()
         if api_key is None:
             raise Rejected(401, "unauthorized", "The API key of this request no longer exists.")
-    ids = list(api_key.stores.values_list("pk", flat=True))
-    return api_key, ids or None
+    return api_key, api_key.store_ids()
 
 
 def _errors_of(exc: ValidationError) -> list[dict[str, Any]]:
@@ -354,7 +353,7 @@ def _mark(entry: InboundRequest, outcome: Outcome) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # its own failures are caught inside, under a savepoint
 def inbound_run(
     *, entry_id: int, actor: Actor | None = None, api_key: Any = None, verify: bool = True
 ) -> Outcome:

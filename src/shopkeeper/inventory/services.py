@@ -306,14 +306,24 @@ def store_warehouses(store: Store) -> list[Warehouse]:
 @retrying
 @transaction.atomic
 def stock_reserve(
-    *, store: Store, order_id: int, lines: list[LineRequest], actor: Actor
+    *,
+    store: Store,
+    order_id: int,
+    lines: list[LineRequest],
+    actor: Actor,
+    offers: dict[int, Offer] | None = None,
+    new_lines: bool = False,
 ) -> list[LineReservation]:
     """Reserve each line from the store's warehouses; idempotent per (order, line).
 
     Re-reserving a line tops it up or reduces it to the requested quantity. Shortage never raises: the
-    line is reserved partially (`backordered`) or not at all (`out_of_stock`).
+    line is reserved partially (`backordered`) or not at all (`out_of_stock`). A caller that has the
+    offers (with their products) loaded may pass them; `new_lines` says the lines were created in this
+    transaction, so they hold nothing yet.
     """
-    offers = Offer.objects.select_related("product").in_bulk({line.offer_id for line in lines})
+    wanted = {line.offer_id for line in lines}
+    if offers is None or not wanted <= offers.keys():
+        offers = Offer.objects.select_related("product").in_bulk(wanted)
     requests: list[tuple[LineRequest, Decimal]] = []
     for i, line in enumerate(lines):
         offer = offers.get(line.offer_id)
@@ -324,14 +334,15 @@ def stock_reserve(
     warehouses = store_warehouses(store)
     rank = {w.pk: i for i, w in enumerate(warehouses)}
     line_ids = [line.line_id for line, _q in requests]
-    held = list(Reservation.objects.filter(order_id=order_id, line_id__in=line_ids))
+    held = [] if new_lines else list(Reservation.objects.filter(order_id=order_id, line_id__in=line_ids))
     stocked = {o.pk for o in offers.values() if not o.product.is_service}
     pairs = {(o, w.pk) for o in stocked for w in warehouses} | {(r.offer_id, r.warehouse_id) for r in held}
     levels = _lock_levels(pairs)
     # Re-read what the lines hold now that their stock rows are locked: a parallel call may have changed it.
     held_by_line: dict[int, list[Reservation]] = defaultdict(list)
-    for r in Reservation.objects.filter(order_id=order_id, line_id__in=line_ids).order_by("pk"):
-        held_by_line[r.line_id].append(r)
+    if not new_lines:
+        for r in Reservation.objects.filter(order_id=order_id, line_id__in=line_ids).order_by("pk"):
+            held_by_line[r.line_id].append(r)
 
     ledger = _Ledger(actor)
     result: list[LineReservation] = []

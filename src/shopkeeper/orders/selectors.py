@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from shopkeeper.customers.normalize import digits_of, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
 
+from . import dictionaries
 from .models import Order, Status, StatusGroup
 
 SORTS = {
@@ -221,7 +222,8 @@ def orders_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet
 
 
 def list_queryset(qs: QuerySet[Order]) -> QuerySet[Order]:
-    return qs.select_related("store", "status__group", "manager", "channel", "delivery_type", "customer")
+    """Rows for the list; dictionary relations come from `dictionaries.attach` (see keyset_page)."""
+    return qs.select_related("store", "manager", "customer")
 
 
 # --- keyset pagination for the HTML list ----------------------------------------------------
@@ -257,6 +259,7 @@ def keyset_page(
                     Q(**{f"{key_field}__{op}": key}) | Q(**{key_field: key, f"id__{op}": values[1]})
                 )
     rows = list(qs.order_by(*fields)[: limit + 1])
+    dictionaries.attach(rows)
     more = len(rows) > limit
     rows = rows[:limit]
     if not more or not rows:
@@ -286,21 +289,13 @@ def group_counters(qs: QuerySet[Order]) -> list[dict[str, Any]]:
 
 
 def order_card(*, order_id: int, qs: QuerySet[Order]) -> Order:
-    return (
-        qs.select_related(
-            "store",
-            "status__group",
-            "manager",
-            "channel",
-            "order_type",
-            "delivery_type",
-            "cancel_reason",
-            "customer",
-            "company",
-        )
+    order = (
+        qs.select_related("store", "manager", "customer", "company")
         .prefetch_related("lines", "payments__payment_type")
         .get(pk=order_id)
     )
+    dictionaries.attach([order])
+    return order
 
 
 def statuses() -> list[Status]:

@@ -4,7 +4,6 @@ assignment. Every write locks the order row, recomputes totals, and records its 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,11 +17,11 @@ from django.utils.translation import gettext as _
 from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor, apply_changes, record_change, to_jsonable
 from shopkeeper.customers.normalize import digits_of
-from shopkeeper.customers.services import CustomerInput, customer_match_or_create
+from shopkeeper.customers.services import CustomerInput, customer_match_or_create, primary_contacts
 from shopkeeper.inventory import services as stock
 from shopkeeper.stores.models import Store
 
-from . import totals
+from . import dictionaries, totals
 from .models import (
     CancelReason,
     Channel,
@@ -158,31 +157,10 @@ def _next_number(store: Store) -> tuple[str, str]:
 # --- dictionaries ---------------------------------------------------------------------------
 
 
-_DICTIONARY_TTL = 30.0
-_dictionaries: dict[type, tuple[float, dict[str, Any]]] = {}
-
-
-def dictionary(model) -> dict[str, Any]:
-    """Code -> row of a small dictionary, cached per process for a few seconds (read on every order)."""
-    now = time.monotonic()
-    cached = _dictionaries.get(model)
-    if cached is None or now - cached[0] > _DICTIONARY_TTL:
-        qs = model.objects.all()
-        if model is Status:
-            qs = qs.select_related("group")
-        cached = (now, {obj.code: obj for obj in qs})
-        _dictionaries[model] = cached
-    return cached[1]
-
-
-def dictionaries_changed() -> None:
-    _dictionaries.clear()
-
-
 def _by_code(model, code: str, problems: list, problem_code: str, field_name: str):
     if not code:
         return None
-    obj = dictionary(model).get(code)
+    obj = dictionaries.by_code(model).get(code)
     if obj is None:
         problems.append(
             problem(
@@ -196,16 +174,11 @@ def _by_code(model, code: str, problems: list, problem_code: str, field_name: st
 
 
 def first_status() -> Status:
-    return (
-        Status.objects.select_related("group")
-        .filter(is_active=True)
-        .order_by("group__position", "position")
-        .first()
-    )
+    return dictionaries.ordered(Status)[0]
 
 
 def default_order_type() -> OrderType:
-    return OrderType.objects.filter(is_active=True).order_by("position", "id").first()
+    return dictionaries.ordered(OrderType)[0]
 
 
 # --- lines ----------------------------------------------------------------------------------
@@ -365,8 +338,11 @@ def _order_stock_state(lines: list[OrderLine]) -> str:
     return StockState.BACKORDERED
 
 
-def _apply_stock(order: Order, action: str, actor: Actor, lines: list[OrderLine] | None = None) -> list[dict]:
-    """Carry out a status's stock action on the order's lines; return stock problems."""
+def _apply_stock(
+    order: Order, action: str, actor: Actor, lines: list[OrderLine] | None = None, *, new_lines: bool = False
+) -> list[dict]:
+    """Carry out a status's stock action on the order's lines; return stock problems. `new_lines`: the
+    lines (with their offers loaded) were created in this transaction."""
     lines = list(order.lines.all()) if lines is None else lines
     stocked = [ln for ln in lines if ln.offer_id]
     problems: list[dict] = []
@@ -387,6 +363,8 @@ def _apply_stock(order: Order, action: str, actor: Actor, lines: list[OrderLine]
                     for ln in active
                 ],
                 actor=actor,
+                offers={ln.offer_id: ln.offer for ln in active} if new_lines else None,
+                new_lines=new_lines,
             )
         }
         for ln in active:
@@ -569,12 +547,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
         if delivery.cost is not None
         else (delivery_type.default_cost if delivery_type else Decimal(0))
     )
-    phone, email = "", ""
-    if customer is not None:
-        first_phone = customer.phones.order_by("position", "id").first()
-        first_email = customer.emails.order_by("position", "id").first()
-        phone = first_phone.e164 or first_phone.raw if first_phone else ""
-        email = first_email.email if first_email else ""
+    phone, email = primary_contacts(customer) if customer is not None else ("", "")
     if data.customer is not None:
         phone = phone or data.customer.phone
         email = email or data.customer.email
@@ -635,7 +608,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     Payment.objects.bulk_create(payments)
     _recompute(order, lines, payments)
     problems += (
-        _apply_stock(order, status.stock_action, actor, lines)
+        _apply_stock(order, status.stock_action, actor, lines, new_lines=True)
         if status.stock_action == StockAction.RESERVE
         else []
     )
@@ -728,13 +701,8 @@ def order_update(*, order: Order, actor: Actor, **values: Any) -> Order:
         values["delivery_address_text"] = address_text(values["delivery_address"])
     if "customer" in values and values["customer"] is not None:
         customer = values["customer"]
-        first_phone = customer.phones.order_by("position", "id").first()
-        first_email = customer.emails.order_by("position", "id").first()
-        values.update(
-            customer_name=customer.full_name[:310],
-            phone=(first_phone.e164 or first_phone.raw) if first_phone else "",
-            email=first_email.email if first_email else "",
-        )
+        phone, email = primary_contacts(customer)
+        values.update(customer_name=customer.full_name[:310], phone=phone, email=email)
         values["phone_digits"] = digits_of(values["phone"])
     previous_customer = order.customer_id
     changed = apply_changes(order, values)

@@ -6,8 +6,8 @@ from django.db import transaction
 
 from shopkeeper.core.changes import Actor, record_change
 
+from .dictionaries import dictionaries_changed
 from .models import OrderType, Transition
-from .services import dictionaries_changed
 
 
 @transaction.atomic

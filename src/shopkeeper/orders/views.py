@@ -32,7 +32,7 @@ from shopkeeper.inventory.models import StockLevel
 from shopkeeper.inventory.selectors import order_reservations
 from shopkeeper.stores.models import Store
 
-from . import services
+from . import dictionaries, services
 from .forms import NewOrderForm, OrderFieldsForm, PaymentForm, StatusForm, dictionary_form
 from .models import (
     CancelReason,
@@ -108,6 +108,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     columns = _columns(request)
     if ids:  # live updates: just these rows, if they match the filters
         rows = list(qs.filter(pk__in=ids).order_by("-created_at", "-id"))
+        dictionaries.attach(rows)
         return render(
             request, "orders/list.html#rows", {"orders": rows, "columns": columns, "now": timezone.now()}
         )
