@@ -39,6 +39,13 @@ def cmd_generate(db: str, size: str, seed: int) -> dict:
     return meta
 
 
+def cmd_migrate(db: str, size: str) -> None:
+    _django(db, size)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def cmd_check(db: str, size: str, after_load: bool = True) -> list[str]:
     _django(db, size)
     from .check import check

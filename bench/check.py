@@ -147,4 +147,10 @@ def check(*, sample: int = 2000, log=print, after_load: bool = True) -> list[str
     )
     if wrong:
         failures.append(f"sampled orders with wrong totals or payment status: {wrong}")
+    from shopkeeper.orders import counts
+
+    drift = counts.drift()
+    log(f"  {'ok ' if not drift else 'BAD'} status counters = orders per store and status")
+    if drift:
+        failures.append(f"status counters that disagree with the orders: {drift}")
     return failures

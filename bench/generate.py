@@ -671,8 +671,11 @@ def _finish(log) -> None:
 
     models = [m for m in apps.get_models() if m._meta.app_label in {"catalog", "customers", "orders", "inventory",
                                                                       "core", "stores", "accounts"}]  # fmt: skip
+    from shopkeeper.orders import counts
+
     with connection.cursor() as cur:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cur.execute(sql)
+        counts.recount()  # the list's group counters, as the services keep them
         log("analyze...")
         cur.execute("ANALYZE")

@@ -142,39 +142,44 @@ def fts_name_q(words: list[str]) -> Q | None:
 
 
 def search_q(query: str) -> Q:
-    """Customers matching a search box query by phone, email, name, company or tax id."""
+    """Customers matching a search box query by phone, email, name, company or tax id.
+
+    One `id IN (a UNION b UNION ...)` with one member per index (phone digits, email, name, company):
+    an OR across tables would leave the database no plan but reading every customer.
+    """
     query = " ".join(query.split())[:200]
     if not query:
         return Q()
     lowered = query.lower()
-    parts = Q(pk__in=[])
+    trigram = trigram_available() and len(lowered) >= 3
+    members: list[QuerySet] = []
     digits = digits_of(query)
     fragments = phone_search_fragments(query)
     if fragments and len(digits) * 2 >= len(query.replace(" ", "")):
         phone_q = Q(pk__in=[])
         for fragment in fragments:
             phone_q |= Q(digits__contains=fragment)
-        parts |= Q(pk__in=CustomerPhone.objects.filter(phone_q).values("customer_id"))
+        members.append(CustomerPhone.objects.filter(phone_q).values("customer_id"))
         taxes = CompanyTaxId.objects.filter(value__startswith=digits).values("company_id")
-        parts |= Q(pk__in=CompanyContact.objects.filter(company_id__in=taxes).values("customer_id"))
-        return parts
-    if "@" in query or "." in query:
-        parts |= Q(pk__in=CustomerEmail.objects.filter(email__contains=lowered).values("customer_id"))
-    words = lowered.split()
-    name_q = fts_name_q(words)
-    if name_q is None:
-        name_q = Q()
-        for word in words:
-            name_q &= Q(search_name__contains=word)
-    if trigram_available() and len(lowered) >= 3:
-        name_q |= Q(search_name__sk_word_similar=lowered)
-    parts |= name_q
-    company_q = Q(search_name__contains=lowered)
-    if trigram_available() and len(lowered) >= 3:
-        company_q |= Q(search_name__sk_word_similar=lowered)
-    companies = Company.objects.filter(company_q).values("id")
-    parts |= Q(pk__in=CompanyContact.objects.filter(company_id__in=companies).values("customer_id"))
-    return parts
+        members.append(CompanyContact.objects.filter(company_id__in=taxes).values("customer_id"))
+    else:
+        if "@" in query or "." in query:
+            members.append(CustomerEmail.objects.filter(email__contains=lowered).values("customer_id"))
+        words = lowered.split()
+        name_q = fts_name_q(words)
+        if name_q is None:
+            name_q = Q()
+            for word in words:
+                name_q &= Q(search_name__contains=word)
+        members.append(Customer.objects.filter(name_q).values("id"))
+        if trigram:
+            members.append(Customer.objects.filter(search_name__sk_word_similar=lowered).values("id"))
+        company_q = Q(search_name__contains=lowered)
+        if trigram:
+            company_q |= Q(search_name__sk_word_similar=lowered)
+        companies = Company.objects.filter(company_q).values("id")
+        members.append(CompanyContact.objects.filter(company_id__in=companies).values("customer_id"))
+    return Q(pk__in=members[0].union(*members[1:]))
 
 
 # The list ------------------------------------------------------------------------------------------

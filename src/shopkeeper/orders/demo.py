@@ -19,7 +19,7 @@ from shopkeeper.core.models import ActorType, Change, ChangeLink
 from shopkeeper.customers.models import Customer
 from shopkeeper.stores.models import Store
 
-from . import services, totals
+from . import counts, services, totals
 from .models import (
     CancelReason,
     Channel,
@@ -291,6 +291,7 @@ def _history(ctx, rng, stores, offers, count) -> None:
         flush()
     for store_id, n in counters.items():
         StoreOrderSettings.objects.filter(store_id=store_id).update(last_number=n)
+    counts.recount()
     ctx.log(f"  {sum(counters.values())} historical orders")
 
 

@@ -128,6 +128,19 @@ class StoreOrderSettings(models.Model):
     default_price_type = models.CharField(_("default price type"), max_length=50, default="retail")
 
 
+class StatusCount(models.Model):
+    """How many orders a store has in each status, kept by the order services in the same transaction
+    as the order (see `orders.counts`): the single window's group counters without counting millions of
+    rows on every load."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="+")
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "status"], name="status_count_uniq")]
+
+
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", _("unpaid")
     PARTLY = "partly_paid", _("partly paid")
@@ -247,6 +260,9 @@ class Order(models.Model):
             models.Index(fields=["status", "-created_at", "-id"], name="order_status_created_idx"),
             models.Index(fields=["store", "-created_at", "-id"], name="order_store_created_idx"),
             models.Index(fields=["manager", "-created_at", "-id"], name="order_manager_created_idx"),
+            # The list's other sorts.
+            models.Index(fields=["-status_changed_at", "-id"], name="order_status_changed_idx"),
+            models.Index(fields=["-total", "-id"], name="order_total_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["company", "-created_at"], name="order_company_idx"),
             models.Index(fields=["phone_digits"], name="order_phone_idx"),

@@ -16,9 +16,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from shopkeeper.customers.normalize import digits_of, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
+from shopkeeper.stores.models import Store
 
 from . import dictionaries
-from .models import Order, Status, StatusGroup
+from .models import Channel, DeliveryType, Order, OrderType, Status, StatusGroup
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -140,16 +141,20 @@ class OrderFilter:
         )
 
     def apply(self, qs: QuerySet[Order], *, skip_group: bool = False) -> QuerySet[Order]:
+        # Codes become ids here (from the dictionary cache), so the database filters the orders table by
+        # its own indexed columns instead of joining the dictionaries.
         if self.status:
-            qs = qs.filter(status__code__in=self.status)
+            qs = qs.filter(status_id__in=_ids(Status, self.status))
         if self.group and not skip_group:
-            qs = qs.filter(status__group__code__in=self.group)
+            qs = qs.filter(status_id__in=[s.pk for s in _statuses() if s.group.code in self.group])
         if self.store:
-            qs = qs.filter(store__code__in=self.store)
+            qs = qs.filter(
+                store_id__in=list(Store.objects.filter(code__in=self.store).values_list("pk", flat=True))
+            )
         if self.channel:
-            qs = qs.filter(channel__code__in=self.channel)
+            qs = qs.filter(channel_id__in=_ids(Channel, self.channel))
         if self.order_type:
-            qs = qs.filter(order_type__code__in=self.order_type)
+            qs = qs.filter(order_type_id__in=_ids(OrderType, self.order_type))
         if self.manager:
             ids = [int(m) for m in self.manager if m.isdigit()]
             cond = Q(manager_id__in=ids)
@@ -159,7 +164,7 @@ class OrderFilter:
         if self.payment_status:
             qs = qs.filter(payment_status__in=self.payment_status)
         if self.delivery_type:
-            qs = qs.filter(delivery_type__code__in=self.delivery_type)
+            qs = qs.filter(delivery_type_id__in=_ids(DeliveryType, self.delivery_type))
         if self.created_after:
             qs = qs.filter(created_at__gte=self.created_after)
         if self.created_before:
@@ -188,6 +193,15 @@ class OrderFilter:
 
     def is_empty(self) -> bool:
         return self == OrderFilter(sort=self.sort)
+
+
+def _ids(model, codes: list[str]) -> list[int]:
+    table = dictionaries.by_code(model)
+    return [table[code].pk for code in codes if code in table]
+
+
+def _statuses() -> list[Status]:
+    return list(dictionaries.by_code(Status).values())
 
 
 def search_condition(text: str) -> Q:
@@ -281,10 +295,13 @@ def _cursor_key(field: str, raw: Any) -> Any:
 
 
 def group_counters(qs: QuerySet[Order]) -> list[dict[str, Any]]:
-    """Orders per status group for the list's counters (one grouped query)."""
-    counts = dict(
-        qs.values_list("status__group_id").annotate(n=Count("id")).values_list("status__group_id", "n")
-    )
+    """Orders per status group for the list's counters (one count per status, summed by group)."""
+    per_status = qs.order_by().values_list("status_id").annotate(n=Count("*"))
+    counts: dict[int, int] = {}
+    for status_id, n in per_status:
+        status = dictionaries.by_pk(Status, status_id)
+        if status is not None:
+            counts[status.group_id] = counts.get(status.group_id, 0) + n
     return [{"group": g, "count": counts.get(g.pk, 0)} for g in StatusGroup.objects.order_by("position")]
 
 

@@ -21,7 +21,7 @@ from shopkeeper.customers.services import CustomerInput, customer_match_or_creat
 from shopkeeper.inventory import services as stock
 from shopkeeper.stores.models import Store
 
-from . import dictionaries, totals
+from . import counts, dictionaries, totals
 from .models import (
     CancelReason,
     Channel,
@@ -614,6 +614,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     )
     _set_problems(order, problems)
     order.save()
+    counts.add(store_id=store.pk, status_id=status.pk, delta=1)
     record_change(
         entity="order",
         entity_id=order.pk,
@@ -848,6 +849,7 @@ def order_set_status(
         order.problems, order.needs_attention = [], False
     order.updated_at = now
     order.save()
+    counts.move(store_id=order.store_id, old_status_id=old.pk, new_status_id=status.pk)
     if comment:
         changed["comment"] = [None, comment]
     record_change(

@@ -1,0 +1,51 @@
+"""The per-store, per-status counts the services keep agree with counting the orders."""
+
+import pytest
+
+from shopkeeper.accounts import roles
+from shopkeeper.orders import counts, services
+from shopkeeper.orders.models import Order
+from shopkeeper.orders.selectors import group_counters
+
+from .conftest import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+
+def _by_group(rows):
+    return {c["group"].code: c["count"] for c in rows if c["count"]}
+
+
+def test_create_and_status_changes_keep_the_counts(make_order, statuses):
+    orders = [make_order(lines=[("SERVICE-GIFT", 1)]) for _ in range(3)]
+    services.order_set_status(order=orders[0], status=statuses["confirmed"], actor=SYSTEM)
+    services.order_set_status(order=orders[1], status=statuses["cancelled"], actor=SYSTEM)
+    assert counts.drift() == 0
+    kept = counts.per_status(None)
+    assert kept[statuses["new"].pk] == 1
+    assert kept[statuses["confirmed"].pk] == 1
+    assert kept[statuses["cancelled"].pk] == 1
+
+
+def test_recount_rebuilds_from_the_orders(make_order, statuses):
+    make_order(lines=[("SERVICE-GIFT", 1)])
+    Order.objects.update(status=statuses["assembling"])  # a bulk write behind the services' back
+    assert counts.drift() == 2
+    counts.recount()
+    assert counts.drift() == 0
+
+
+def test_list_counters_from_kept_counts_equal_a_real_count(client, make_user, make_order, statuses, store):
+    for _ in range(2):
+        make_order(lines=[("SERVICE-GIFT", 1)])
+    services.order_set_status(
+        order=make_order(lines=[("SERVICE-GIFT", 1)]), status=statuses["cancelled"], actor=SYSTEM
+    )
+    user = make_user("head", roles.HEAD_OF_SALES)
+    client.force_login(user)
+    real = _by_group(group_counters(Order.objects.all()))
+    assert real == {"new": 2, "cancelled": 1}
+    for query in ({}, {"store": store.code}, {"group": "new"}):
+        shown = _by_group(client.get("/orders/", query).context["counters"])
+        assert shown == real
+    assert _by_group(client.get("/orders/", {"store": "elsewhere"}).context["counters"]) == {}
