@@ -263,6 +263,7 @@ class Order(models.Model):
             # The list's other sorts.
             models.Index(fields=["-status_changed_at", "-id"], name="order_status_changed_idx"),
             models.Index(fields=["-total", "-id"], name="order_total_idx"),
+            models.Index(fields=["status", "-total", "-id"], name="order_status_total_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["company", "-created_at"], name="order_company_idx"),
             models.Index(fields=["phone_digits"], name="order_phone_idx"),
