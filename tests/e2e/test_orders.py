@@ -58,6 +58,8 @@ def test_api_order_appears_live_in_the_open_list(manager_page, live_server, shop
     page.goto("/orders/")
     expect(page.locator("tr.sk-order-row")).to_have_count(1)
     expect(page.get_by_test_id("live-badge")).to_be_visible(timeout=5000)  # the event stream is open
+    new_count = page.locator('[data-testid=group-counters] [data-group="new"] .badge')
+    expect(new_count).to_have_text("1")
 
     order = post_order(page, live_server, shop, order_payload(external_id="WEB-1001"))
 
@@ -68,6 +70,7 @@ def test_api_order_appears_live_in_the_open_list(manager_page, live_server, shop
     expect(row).to_have_class(re.compile(r"\bsk-highlight\b"))
     expect(page.locator("tr.sk-order-row").first).to_have_attribute("data-order-id", str(order["id"]))
     expect(page.locator("tr.sk-order-row")).to_have_count(2)
+    expect(new_count).to_have_text("2")  # the group counters move with the rows
     assert page.url.endswith("/orders/"), "the list must not reload"
     shot(page, "orders-live-row-desktop")
     _no_console_errors(page)

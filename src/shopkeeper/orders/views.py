@@ -124,9 +124,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if ids:  # live updates: just these rows, if they match the filters
         rows = list(qs.filter(pk__in=ids).order_by("-created_at", "-id"))
         dictionaries.attach(rows)
-        return render(
+        response = render(
             request, "orders/list.html#rows", {"orders": rows, "columns": columns, "now": timezone.now()}
         )
+        # The group counters move with the rows (the page updates its badges from this header).
+        response["X-Group-Counts"] = json.dumps({c["group"].code: c["count"] for c in _counters(request, flt)})
+        return response
     rows, next_cursor = keyset_page(qs, sort=flt.sort, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     query = request.GET.copy()
     for name in ("cursor", "fragment", "ids"):

@@ -40,7 +40,11 @@
     if (!current) return;
     var url = current.dataset.rowsUrl + "&ids=" + ids.join(",");
     fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (r) {
+        if (!r.ok) return "";
+        updateCounts(r.headers.get("X-Group-Counts"));
+        return r.text();
+      })
       .then(function (html) {
         if (!html.trim()) return;
         var tbody = document.getElementById("sk-order-rows");
@@ -55,6 +59,17 @@
         if (empty) empty.remove();
         paintStatuses(tbody);
       });
+  }
+
+  function updateCounts(header) {
+    var counts;
+    try { counts = JSON.parse(header || "null"); } catch (e) { return; }
+    if (!counts) return;
+    var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+    Object.keys(counts).forEach(function (code) {
+      var badge = document.querySelector('[data-testid=group-counters] [data-group="' + CSS.escape(code) + '"] .badge');
+      if (badge) badge.textContent = format.format(counts[code]);
+    });
   }
 
   // --- keyboard ----------------------------------------------------------------------------
