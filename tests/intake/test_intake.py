@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -276,3 +277,75 @@ def test_openapi_documents_the_bodies(client):
     body = paths["/api/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "lines" in body["properties"] and "$ref" not in str(body)
     assert "/api/v1/intake/{source}" in paths and "/api/v1/orders/batch" in paths
+
+
+def test_woocommerce_update_changes_lines_delivery_and_keeps_history(api, offers, secrets):
+    from shopkeeper.core.models import Change
+    from shopkeeper.inventory.models import StockLevel
+
+    body = fixture_bytes("woocommerce_order_created.json")
+    assert _wc(api, body, secrets["woocommerce"]).status_code == 201
+    order = Order.objects.get()
+    data = json.loads(body)
+    data["line_items"][0]["quantity"] = 3  # more T-shirts
+    data["line_items"].append({"id": 316, "name": "Mug", "quantity": 1, "sku": "MUG", "price": 300})
+    data["shipping"]["address_1"] = "1 Mission St"
+    r = _wc(api, json.dumps(data).encode(), secrets["woocommerce"], topic="order.updated")
+    assert r.status_code == 200, r.content
+    order.refresh_from_db()
+    lines = {ln.sku: ln for ln in order.lines.filter(status="active")}
+    assert {sku: ln.quantity for sku, ln in lines.items()} == {"TSHIRT-RED-M": 3, "MUG": 1}
+    assert order.subtotal == 990 * 3 + 300
+    assert "1 Mission St" in order.delivery_address_text
+    reserved = {lv.offer.sku: lv.reserved for lv in StockLevel.objects.select_related("offer")}
+    assert reserved == {"TSHIRT-RED-M": 3, "MUG": 1}  # the reservations follow the lines
+    actions = list(Change.objects.filter(entity="order", entity_id=order.pk).values_list("action", flat=True))
+    assert "lines_changed" in actions or any(
+        "lines" in c
+        for c in Change.objects.filter(entity="order", entity_id=order.pk).values_list("changes", flat=True)
+    )
+    # the same update again changes nothing more
+    before = Change.objects.count()
+    r = _wc(api, json.dumps(data).encode(), secrets["woocommerce"], topic="order.updated")
+    assert r.status_code == 200 and Change.objects.count() == before
+    # an item no longer sent is cancelled
+    data["line_items"] = data["line_items"][1:]
+    assert (
+        _wc(api, json.dumps(data).encode(), secrets["woocommerce"], topic="order.updated").status_code == 200
+    )
+    assert [ln.sku for ln in order.lines.filter(status="active")] == ["MUG"]
+
+
+def test_shopify_update_marks_the_payment_paid(api, offers, secrets):
+    data = json.loads(fixture_bytes("shopify_orders_create.json"))
+    data["financial_status"] = "pending"
+    data["fulfillment_status"] = None
+    assert _shopify(api, json.dumps(data).encode(), secrets["shopify"]).status_code == 201
+    order = Order.objects.get()
+    assert order.payment_status == "unpaid"
+    data["financial_status"] = "paid"
+    r = _shopify(
+        api, json.dumps(data).encode(), secrets["shopify"], webhook_id="second", topic="orders/updated"
+    )
+    assert r.status_code == 200, r.content
+    order.refresh_from_db()
+    assert order.payments.count() == 1 and order.payments.get().status == "paid"
+    assert order.paid_amount == Decimal("1290.00") and order.payment_status != "unpaid"
+
+
+def test_update_of_a_final_order_keeps_its_content(api, offers, secrets):
+    body = fixture_bytes("woocommerce_order_created.json")
+    assert _wc(api, body, secrets["woocommerce"]).status_code == 201
+    data = json.loads(body)
+    data["status"] = "cancelled"
+    assert (
+        _wc(api, json.dumps(data).encode(), secrets["woocommerce"], topic="order.updated").status_code == 200
+    )
+    data["line_items"][0]["quantity"] = 5
+    assert (
+        _wc(api, json.dumps(data).encode(), secrets["woocommerce"], topic="order.updated").status_code == 200
+    )
+    order = Order.objects.get()
+    assert order.lines.get().quantity == 2
+    flags = InboundRequest.objects.latest("id").result["flags"]
+    assert "content_not_applied" in [f["code"] for f in flags]

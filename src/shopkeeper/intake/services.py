@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -26,10 +27,12 @@ from pydantic import ValidationError as PydanticError
 
 from shopkeeper.core.changes import Actor, apply_changes, record_change
 from shopkeeper.core.problems import problem_type
+from shopkeeper.orders import dictionaries
 from shopkeeper.orders import services as orders
-from shopkeeper.orders.inputs import order_input
-from shopkeeper.orders.models import Order, Status
+from shopkeeper.orders.inputs import delivery_input, line_input, order_input
+from shopkeeper.orders.models import DeliveryType, LineStatus, Order, Status
 from shopkeeper.orders.schemas import OrderIn
+from shopkeeper.orders.services import LineInput, PaymentInput
 from shopkeeper.stores.models import Store
 
 from . import sources
@@ -228,12 +231,80 @@ def _existing(store: Store, external_id: str) -> int | None:
     return Order.objects.filter(store=store, external_id=external_id).values_list("pk", flat=True).first()
 
 
+def _same_item(line, data: LineInput) -> bool:
+    sku = (data.sku or "").strip()
+    return line.sku == sku if sku else line.name == (data.name or "").strip()[:300]
+
+
+def _update_lines(order: Order, incoming: list[LineInput], actor: Actor) -> None:
+    """The source's lines replace the order's: same SKU (or name) keeps its line with the new quantity
+    and price, new items are added, items no longer sent are cancelled. Nothing happens when they agree."""
+    active = [ln for ln in order.lines.all() if ln.status == LineStatus.ACTIVE]
+    pool, keep, add = list(active), {}, []
+    for data in incoming:
+        match = next((ln for ln in pool if _same_item(ln, data)), None)
+        if match is None:
+            add.append(data)
+        else:
+            pool.remove(match)
+            keep[match.pk] = data
+    unchanged = (
+        not add
+        and not pool
+        and all(
+            ln.quantity == Decimal(str(keep[ln.pk].quantity))
+            and (keep[ln.pk].price is None or ln.price == Decimal(str(keep[ln.pk].price)))
+            for ln in active
+        )
+    )
+    if not unchanged:
+        orders.order_set_lines(order=order, lines=add, keep_ids=keep, actor=actor)
+
+
+def _update_payments(order: Order, payments: list[PaymentInput], actor: Actor) -> None:
+    """A payment the source reports is added once (matched by type and amount); a change of its state
+    (pending -> paid) updates it. Payments are never removed by a source."""
+    existing = list(order.payments.all())
+    for data in payments:
+        amount = Decimal(str(data.amount))
+        match = next((p for p in existing if p.type_raw == data.type[:100] and p.amount == amount), None)
+        if match is None:
+            orders.payment_add(order=order, data=data, actor=actor)
+        elif match.status != data.status:
+            orders.payment_update(payment=match, actor=actor, status=data.status)
+
+
 def _update(order_id: int, data: OrderIn, actor: Actor) -> list[dict[str, Any]]:
-    """An update from the source (WooCommerce order.updated, Shopify orders/updated)."""
+    """An update from the source (WooCommerce order.updated, Shopify orders/updated): lines, delivery
+    (address, type, cost, tracking), payments and comment follow the source, then the status. An order
+    already in a final status keeps its content; the source is told so in the entry's flags."""
     flags: list[dict[str, Any]] = []
     order = Order.objects.select_related("status__group", "store").get(pk=order_id)
+    if order.is_final:
+        flags.append({"code": "content_not_applied", "detail": "The order is in a final status."})
+    else:
+        if data.lines:
+            _update_lines(order, [line_input(ln) for ln in data.lines], actor)
+        if data.delivery is not None:
+            delivery = delivery_input(data.delivery)
+            values: dict[str, Any] = {"delivery_address": delivery.address}
+            if delivery.type:
+                delivery_type = dictionaries.by_code(DeliveryType).get(delivery.type)
+                if delivery_type is not None:
+                    values["delivery_type"] = delivery_type
+            if delivery.service:
+                values["delivery_service"] = delivery.service[:100]
+            if delivery.cost is not None:
+                values["delivery_cost"] = delivery.cost
+            if delivery.tracking_number:
+                values["tracking_number"] = delivery.tracking_number[:100]
+            orders.order_update(order=order, actor=actor, **values)
+        _update_payments(order, order_input(data, order.store).payments, actor)
+        if data.comment != order.customer_comment:
+            orders.order_update(order=order, actor=actor, customer_comment=data.comment)
+        order = Order.objects.select_related("status__group", "store").get(pk=order_id)
     if data.status and data.status != order.status.code:
-        status = Status.objects.select_related("group").filter(code=data.status).first()
+        status = dictionaries.by_code(Status).get(data.status)
         if status is None:
             flags.append({"code": "unknown_status", "detail": data.status})
         else:
@@ -241,8 +312,6 @@ def _update(order_id: int, data: OrderIn, actor: Actor) -> list[dict[str, Any]]:
                 order = orders.order_set_status(order=order, status=status, actor=actor)
             except orders.TransitionNotAllowed as exc:
                 flags.append({"code": "status_not_applied", "detail": exc.messages[0]})
-    if not order.is_final and data.comment != order.customer_comment:
-        orders.order_update(order=order, actor=actor, customer_comment=data.comment)
     return flags
 
 

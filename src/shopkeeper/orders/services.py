@@ -607,11 +607,14 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     payments = _payments(order, data.payments, problems)
     Payment.objects.bulk_create(payments)
     _recompute(order, lines, payments)
-    problems += (
-        _apply_stock(order, status.stock_action, actor, lines, new_lines=True)
-        if status.stock_action == StockAction.RESERVE
-        else []
-    )
+    # An order holds stock from creation until it ships or is cancelled, whatever open status it is
+    # created in (an integration may send one already confirmed); created as shipped, it writes off.
+    if status.stock_action in {StockAction.RESERVE, StockAction.WRITE_OFF} or not (
+        status.stock_action or status.group.is_final
+    ):
+        problems += _apply_stock(order, StockAction.RESERVE, actor, lines, new_lines=True)
+    if status.stock_action == StockAction.WRITE_OFF:
+        _apply_stock(order, StockAction.WRITE_OFF, actor, lines)
     _set_problems(order, problems)
     order.save()
     counts.add(store_id=store.pk, status_id=status.pk, delta=1)

@@ -128,7 +128,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
             request, "orders/list.html#rows", {"orders": rows, "columns": columns, "now": timezone.now()}
         )
         # The group counters move with the rows (the page updates its badges from this header).
-        response["X-Group-Counts"] = json.dumps({c["group"].code: c["count"] for c in _counters(request, flt)})
+        response["X-Group-Counts"] = json.dumps(
+            {c["group"].code: c["count"] for c in _counters(request, flt)}
+        )
         return response
     rows, next_cursor = keyset_page(qs, sort=flt.sort, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     query = request.GET.copy()
