@@ -146,3 +146,34 @@ def test_recompute_ignores_unknown_and_merged_ids(make_customer):
     customer_metrics_recompute(customer_ids=[customer.pk, 999999, 0])
     assert _metrics(customer)["orders_count"] == 0
     assert not Company.objects.exists()
+
+
+def test_daily_refresh_moves_rfm_and_lifetime_with_time(
+    make_customer, make_order, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from shopkeeper.customers import settings_services
+    from shopkeeper.customers.metrics import refresh_time_metrics
+
+    customer = make_customer()
+    make_order(customer, quantity=1, created_at=timezone.now() - dt.timedelta(days=10))
+    _drain()
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert fresh.rfm_class.startswith("3")  # ordered recently
+    assert refresh_time_metrics() == 0  # nothing moved since the event
+    # A year passes without orders: the recency digit and the lifetime must follow the calendar.
+    year_ago = timezone.now() - dt.timedelta(days=365)
+    Customer.objects.filter(pk=customer.pk).update(
+        last_order_at=year_ago, first_order_at=year_ago, created_at=year_ago
+    )
+    assert refresh_time_metrics() == 1
+    aged = Customer.objects.get(pk=customer.pk)
+    assert aged.rfm_class.startswith("1") and aged.lifetime_days == 365
+    # New thresholds queue a refresh of every customer's class.
+    before = DBTaskResult.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        settings_services.rfm_settings_save(
+            recency_days=[400, 500], frequency=[2, 5], monetary=[Decimal(1000), Decimal(5000)], actor=ACTOR
+        )
+    assert DBTaskResult.objects.count() == before + 1

@@ -15,6 +15,7 @@ log = logging.getLogger("shopkeeper.worker")
 
 def run_outbox(stop: threading.Event, idle_sleep: float = 0.5) -> None:
     from shopkeeper.catalog.tasks import enqueue_feeds_if_due
+    from shopkeeper.customers.tasks import enqueue_refresh_if_due
 
     from .maintenance import analyze_if_due
 
@@ -23,6 +24,7 @@ def run_outbox(stop: threading.Event, idle_sleep: float = 0.5) -> None:
         close_old_connections()
         analyze_if_due()
         enqueue_feeds_if_due()  # scheduled catalog feeds (at most once a minute)
+        enqueue_refresh_if_due()  # RFM classes and lifetimes as of today (daily)
         try:
             done = dispatch_pending(batch=200)
         except Exception:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
@@ -85,11 +85,66 @@ def customer_metrics_recompute(*, customer_ids: list[int]) -> None:
             spent=customer.total_spent,
             thresholds=thresholds,
         )
-        customer.lifetime_days = max((now - customer.created_at).days, 0)
-        if customer.first_order_at:
-            customer.lifetime_days = max((now - customer.first_order_at).days, customer.lifetime_days)
+        customer.lifetime_days = _lifetime_days(customer, now)
     if customers:
         Customer.objects.bulk_update(customers, [*fields, "rfm_class", "lifetime_days"])
+
+
+def _lifetime_days(customer: Customer, now) -> int:
+    days = max((now - customer.created_at).days, 0)
+    if customer.first_order_at:
+        days = max((now - customer.first_order_at).days, days)
+    return days
+
+
+TIME_FIELDS = ["rfm_class", "lifetime_days"]
+
+
+def refresh_time_metrics(batch: int = 2000) -> int:
+    """The RFM class and the lifetime depend on today's date and on the RFM thresholds, not only on
+    orders (which events keep current): recompute both for every customer, in batches, from the stored
+    order metrics (no order aggregates). Run daily by the worker and after the thresholds change.
+    Returns how many customers changed."""
+    thresholds = rfm_thresholds()
+    now = timezone.now()
+    changed, last = 0, 0
+    columns = [
+        "pk",
+        "created_at",
+        "first_order_at",
+        "last_order_at",
+        "orders_count",
+        "total_spent",
+        *TIME_FIELDS,
+    ]
+    while True:
+        with transaction.atomic():
+            qs = Customer.objects.filter(pk__gt=last).order_by("pk").only(*columns)
+            if connection.features.has_select_for_update:
+                qs = qs.select_for_update()  # an order event recomputing one of them waits, then wins
+            rows = list(qs[:batch])
+            if not rows:
+                break
+            last = rows[-1].pk
+            dirty = []
+            for customer in rows:
+                days = (now - customer.last_order_at).days if customer.last_order_at else None
+                values = (
+                    rfm_class(
+                        days_since_last=days,
+                        orders=customer.orders_count,
+                        spent=customer.total_spent,
+                        thresholds=thresholds,
+                    ),
+                    _lifetime_days(customer, now),
+                )
+                if values != (customer.rfm_class, customer.lifetime_days):
+                    customer.rfm_class, customer.lifetime_days = values
+                    dirty.append(customer)
+            if dirty:
+                Customer.objects.bulk_update(dirty, TIME_FIELDS)
+            changed += len(dirty)
+    return changed
 
 
 @transaction.atomic

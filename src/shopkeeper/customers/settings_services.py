@@ -46,6 +46,10 @@ def rfm_settings_save(
         record_change(
             entity="customer_settings", entity_id=row.pk, action="rfm_changed", actor=actor, changes=changes
         )
+        from .tasks import refresh_time_metrics
+
+        # Every customer's class under the new thresholds, in the background.
+        transaction.on_commit(refresh_time_metrics.enqueue)
     return row
 
 
