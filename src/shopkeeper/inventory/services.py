@@ -436,11 +436,33 @@ def stock_reserve(
             entity_id=order_id,
             action="stock_reserved",
             actor=actor,
-            changes={"reservations": [None, {str(r.line_id): [r.reserved, r.status] for r in result}]},
+            changes={
+                "reservations": [
+                    None,
+                    _reserved_text(result, {ln.line_id: offers[ln.offer_id] for ln in lines}),
+                ]
+            },
             event="stock.reserved",
             payload={"order_id": order_id, "lines": [r.__dict__ for r in result]},
         )
     return result
+
+
+def _qty(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _reserved_text(result: list[LineReservation], offer_of: dict[int, Offer]) -> list[str]:
+    """What the order's history shows: "SKU x 2" (with the multiplication sign), "SKU x 1 / 2" when short."""
+    out = []
+    for r in result:
+        sku = offer_of[r.line_id].sku if r.line_id in offer_of else str(r.line_id)
+        out.append(
+            f"{sku} × {_qty(r.reserved)}"
+            if r.reserved >= r.requested
+            else f"{sku} × {_qty(r.reserved)} / {_qty(r.requested)}"
+        )
+    return out
 
 
 def _order_rows(order_id: int, line_ids: list[int] | None) -> tuple[list[Reservation], dict]:
@@ -523,6 +545,15 @@ def stock_return(
     _finish(ledger, rows, order_id, "stock_returned", actor)
 
 
+def _moved_text(movements: list) -> list[str]:
+    """ "SKU x 2" (with the multiplication sign) per offer released or written off (the order's history)."""
+    moved: dict[int, Decimal] = defaultdict(Decimal)
+    for m in movements:
+        moved[m.offer_id] += abs(m.on_hand_delta or m.reserved_delta or ZERO)
+    skus = dict(Offer.objects.filter(pk__in=moved).values_list("pk", "sku"))
+    return [f"{skus.get(offer_id, offer_id)} × {_qty(qty)}" for offer_id, qty in moved.items()]
+
+
 def _finish(ledger: _Ledger, rows: list[Reservation], order_id: int, action: str, actor: Actor) -> None:
     if not ledger.movements:
         return
@@ -533,7 +564,7 @@ def _finish(ledger: _Ledger, rows: list[Reservation], order_id: int, action: str
         entity_id=order_id,
         action=action,
         actor=actor,
-        changes={"lines": [None, sorted({m.order_line_id for m in ledger.movements})]},
+        changes={"items": [None, _moved_text(ledger.movements)]},
         event=f"stock.{action.removeprefix('stock_')}",
         payload={"order_id": order_id},
     )
