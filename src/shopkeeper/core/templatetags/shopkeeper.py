@@ -24,6 +24,13 @@ ACTIONS = {
     "stock_written_off": _("stock written off"),
     "password_changed": _("password changed"),
     "revoked": _("revoked"),
+    "deleted": _("deleted"),
+    "contacts_added": _("contacts added"),
+    "contact_linked": _("contact person added"),
+    "contact_unlinked": _("contact person removed"),
+    "tagged": _("tags changed"),
+    "erased": _("personal data erased"),
+    "duplicate_dismissed": _("not a duplicate"),
 }
 ENTITIES = {
     "order": _("Order"),
@@ -33,6 +40,7 @@ ENTITIES = {
     "store": _("Store"),
     "product": _("Product"),
     "offer": _("Offer"),
+    "note": _("Note"),
 }
 
 
