@@ -13,7 +13,7 @@ from .events import dispatch_pending
 log = logging.getLogger("shopkeeper.worker")
 
 
-def run_outbox(stop: threading.Event, idle_sleep: float = 0.5) -> None:
+def run_outbox(stop: threading.Event, idle_sleep: float = 0.25) -> None:
     from shopkeeper.catalog.tasks import enqueue_feeds_if_due
     from shopkeeper.customers.tasks import enqueue_refresh_if_due
 

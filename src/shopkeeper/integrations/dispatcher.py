@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import random
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -197,6 +198,10 @@ def record_many(pairs: list[tuple[WebhookDelivery, Result]]) -> None:
             endpoint=endpoint, reason="The receiver answered 410 Gone.", actor=Actor.system("webhooks")
         )
 
+
+# Set when new deliveries are committed by this process (the outbox's fan-out runs in the same worker):
+# the integrations loop waits on it instead of sleeping through its idle interval.
+wake = threading.Event()
 
 _client: httpx.Client | None = None
 _pool: ThreadPoolExecutor | None = None

@@ -184,3 +184,6 @@ def webhooks_fan_out(event: Event) -> None:
             )
         )
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    from .dispatcher import wake
+
+    transaction.on_commit(wake.set)  # the sender in this worker starts at once instead of polling

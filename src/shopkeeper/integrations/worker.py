@@ -18,7 +18,7 @@ log = logging.getLogger("shopkeeper.worker")
 def run_integrations(stop: threading.Event, idle_sleep: float = 0.5, recover_every: float = 10.0) -> None:
     from shopkeeper.intake.services import inbound_recover
 
-    from .dispatcher import dispatch_due
+    from .dispatcher import dispatch_due, wake
 
     log.info("integrations loop started")
     last_recover = 0.0
@@ -38,5 +38,6 @@ def run_integrations(stop: threading.Event, idle_sleep: float = 0.5, recover_eve
             except Exception:
                 log.exception("intake recovery failed; retrying")
         if not done:
-            stop.wait(idle_sleep)
+            wake.wait(idle_sleep)  # new deliveries from this worker's fan-out end the wait early
+            wake.clear()
     close_old_connections()
