@@ -14,6 +14,8 @@ COMMANDS = {
     "createadmin": "create an administrator (--username, --password, --email)",
     "loaddemo": "load realistic demo data (--size S|M|L)",
     "apikey": "manage API keys: create --name N --scopes a,b [--stores c,d] | list | revoke PREFIX",
+    "backup": "back up the database and uploaded files into one file [PATH]",
+    "restore": "restore such a backup: PATH [--yes]",
 }
 
 HELP = """usage: shopkeeper <command> [options]
