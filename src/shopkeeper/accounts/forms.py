@@ -6,6 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shopkeeper.core import ratelimit
 from shopkeeper.core.forms import StyledFormMixin
@@ -19,44 +20,137 @@ def _client_ip(request) -> str:
     return (request.META.get("REMOTE_ADDR") or "unknown") if request is not None else "unknown"
 
 
-class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
-    """Sign-in with throttling per username and per client address."""
+CODE_WAIT_MESSAGE = _("Too many wrong codes. Wait a few seconds and try again.")
+THROTTLED_MESSAGE = _("Too many failed sign-in attempts. Try again in %(minutes)s minutes.")
 
-    error_messages = {
-        **auth_forms.AuthenticationForm.error_messages,
-        "throttled": _("Too many failed sign-in attempts. Try again in %(minutes)s minutes."),
-    }
+
+class LoginThrottleMixin:
+    """Failed sign-in attempts, wrong passwords and wrong codes alike, counted per user name and per
+    client address; past the limit even the right answer waits."""
+
+    request = None
+
+    def throttle_username(self) -> str:
+        raise NotImplementedError
 
     def _throttle_keys(self) -> list[str]:
-        username = (self.data.get("username") or "").strip().lower()
+        username = self.throttle_username().strip().lower()
         return [f"login:user:{username}", f"login:ip:{_client_ip(self.request)}"]
 
-    def clean(self):
+    def check_throttle(self) -> None:
         limit, window = settings.LOGIN_THROTTLE_ATTEMPTS, settings.LOGIN_THROTTLE_WINDOW
         for key in self._throttle_keys():
             state = ratelimit.peek(key, limit=limit, window=window)
             if not state.allowed:
                 from .services import security_log
 
-                security_log(
-                    kind="login_throttled",
-                    request=self.request,
-                    username=self.data.get("username", ""),
-                )
+                security_log(kind="login_throttled", request=self.request, username=self.throttle_username())
                 raise ValidationError(
-                    self.error_messages["throttled"],
-                    code="throttled",
-                    params={"minutes": max(1, round(state.reset / 60))},
+                    THROTTLED_MESSAGE, code="throttled", params={"minutes": max(1, round(state.reset / 60))}
                 )
+
+    def count_failure(self) -> None:
+        limit, window = settings.LOGIN_THROTTLE_ATTEMPTS, settings.LOGIN_THROTTLE_WINDOW
+        for key in self._throttle_keys():
+            ratelimit.hit(key, limit=limit, window=window)
+
+
+class LoginForm(LoginThrottleMixin, StyledFormMixin, auth_forms.AuthenticationForm):
+    """Sign-in with throttling per username and per client address."""
+
+    error_messages = {**auth_forms.AuthenticationForm.error_messages, "throttled": THROTTLED_MESSAGE}
+
+    def throttle_username(self) -> str:
+        return self.data.get("username") or ""
+
+    def clean(self):
+        self.check_throttle()
         try:
             return super().clean()
         except ValidationError:
             from .services import security_log
 
-            for key in self._throttle_keys():
-                ratelimit.hit(key, limit=limit, window=window)
+            self.count_failure()
             security_log(kind="login_failed", request=self.request, username=self.data.get("username", ""))
             raise
+
+
+class LoginCodeForm(LoginThrottleMixin, StyledFormMixin, forms.Form):
+    """The second sign-in step: a code from the authenticator app or a recovery code."""
+
+    code = forms.CharField(
+        label=pgettext_lazy("one-time password", "Code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def __init__(self, *args, request, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+        self.verified = None  # the CodeCheck of a right code
+
+    def throttle_username(self) -> str:
+        return self.user.get_username()
+
+    def clean(self):
+        self.check_throttle()
+        code = self.cleaned_data.get("code")
+        if not code:
+            return self.cleaned_data
+        from .services import security_log, two_factor_check
+
+        check = two_factor_check(user=self.user, code=code)
+        if check.retry_at is not None:
+            raise ValidationError(CODE_WAIT_MESSAGE, code="wait")
+        if not check.ok:
+            self.count_failure()
+            security_log(
+                kind="login_code_failed", request=self.request, username=self.user.username, user=self.user
+            )
+            raise ValidationError(_("This code is not right or has been used already."), code="invalid")
+        self.verified = check
+        return self.cleaned_data
+
+
+class PasswordConfirmForm(StyledFormMixin, forms.Form):
+    """Asks for the current password before a change to the second factor."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("The password is not right."), code="password_incorrect")
+        return password
+
+
+class TotpConfirmForm(StyledFormMixin, forms.Form):
+    """Turning two-factor on: the code the app shows proves it holds the secret."""
+
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
 
 
 class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):

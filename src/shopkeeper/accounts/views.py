@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
@@ -14,19 +16,26 @@ from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from shopkeeper.core.changes import Actor
 
-from . import services
+from . import selectors, services, two_factor
 from .forms import (
+    CODE_WAIT_MESSAGE,
     ApiKeyForm,
+    LoginCodeForm,
     LoginForm,
     PasswordChangeForm,
+    PasswordConfirmForm,
     PasswordResetForm,
     ProfileForm,
     SetPasswordForm,
+    TotpConfirmForm,
     UserEditForm,
     UserInviteForm,
     WorkStatusForm,
@@ -41,13 +50,60 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        services.security_log(
-            kind="login",
-            request=self.request,
-            username=form.get_user().username,
-            user=form.get_user(),
-        )
+        user = form.get_user()
+        if selectors.two_factor_enabled(user):
+            # Not signed in yet: the code step finishes the sign-in (login_code).
+            two_factor.pending_start(self.request, user, next_url=self.get_success_url())
+            return redirect("accounts:login_code")
+        services.security_log(kind="login", request=self.request, username=user.username, user=user)
         return super().form_valid(form)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second sign-in step for users with two-factor on."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    pending = two_factor.pending_get(request)
+    if pending is None or pending.user is None:
+        two_factor.pending_clear(request)
+        if pending is not None and pending.expired:
+            messages.warning(request, _("The sign-in took too long. Enter your password again."))
+        return redirect("accounts:login")
+    user = pending.user
+    form = LoginCodeForm(request.POST or None, request=request, user=user)
+    if request.method == "POST" and form.is_valid():
+        check = form.verified
+        two_factor.pending_clear(request)
+        auth_login(request, user, backend=pending.backend or None)
+        otp_login(request, check.device)  # marks the session verified (request.user.is_verified())
+        method = "recovery code" if check.recovery else "authenticator app"
+        services.security_log(kind="login", request=request, username=user.username, user=user, detail=method)
+        if check.recovery:
+            services.security_log(
+                kind="recovery_code_used",
+                request=request,
+                username=user.username,
+                user=user,
+                detail=f"{check.recovery_codes_left} left",
+            )
+            messages.warning(
+                request,
+                ngettext(
+                    "You signed in with a recovery code; %(count)s code is left. You can make new ones in your profile.",
+                    "You signed in with a recovery code; %(count)s codes are left. You can make new ones in your profile.",
+                    check.recovery_codes_left,
+                )
+                % {"count": check.recovery_codes_left},
+            )
+        target = pending.next_url
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = settings.LOGIN_REDIRECT_URL
+        return redirect(target)
+    return render(request, "accounts/login_code.html", {"form": form})
 
 
 class LogoutView(auth_views.LogoutView):
@@ -105,7 +161,116 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     keys = ApiKey.objects.filter(created_by=request.user).prefetch_related("stores")
     return render(
-        request, "accounts/profile.html", {"form": form, "api_keys": keys, "key_form": ApiKeyForm()}
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "api_keys": keys,
+            "key_form": ApiKeyForm(),
+            "two_factor": selectors.two_factor_state(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def two_factor_start(request: HttpRequest) -> HttpResponse:
+    if selectors.two_factor_enabled(request.user):
+        return redirect("accounts:profile")
+    services.two_factor_start(user=request.user)
+    return redirect("accounts:two_factor_enable")
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("code")
+def two_factor_enable(request: HttpRequest) -> HttpResponse:
+    """The QR code and the secret; the current code from the app confirms them."""
+    device = selectors.totp_device(request.user, confirmed=False)
+    if device is None or selectors.two_factor_enabled(request.user):
+        return redirect("accounts:profile")
+    form = TotpConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check = services.two_factor_confirm(
+                user=request.user,
+                code=form.cleaned_data["code"],
+                actor=Actor.for_user(request.user),
+                request=request,
+            )
+        except ValueError:  # confirmed or replaced meanwhile (another tab)
+            return redirect("accounts:profile")
+        if check.ok:
+            otp_login(request, check.device)  # this session has just proved the second factor
+            messages.success(request, _("Two-factor authentication is on."))
+            return render(request, "accounts/recovery_codes.html", {"codes": check.recovery_codes})
+        form.add_error(
+            "code",
+            CODE_WAIT_MESSAGE
+            if check.retry_at
+            else _(
+                "This code is not right. Check that the clock of your phone is right and enter the code the app shows now."
+            ),
+        )
+    return render(
+        request,
+        "accounts/two_factor_enable.html",
+        {
+            "form": form,
+            "qr": two_factor.qr_svg(two_factor.totp_config_url(device)),
+            "secret": two_factor.totp_secret(device),
+        },
+    )
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    if not selectors.two_factor_enabled(request.user):
+        return redirect("accounts:profile")
+    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.two_factor_disable(user=request.user, actor=Actor.for_user(request.user), request=request)
+        messages.success(request, _("Two-factor authentication is off."))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/two_factor_password.html",
+        {
+            "form": form,
+            "title": _("Turn off two-factor authentication"),
+            "text": _(
+                "Signing in will need only your password. Your authenticator app and recovery codes stop working."
+            ),
+            "button": _("Turn off"),
+            "danger": True,
+        },
+    )
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    if not selectors.two_factor_enabled(request.user):
+        return redirect("accounts:profile")
+    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        codes = services.two_factor_recovery_codes_regenerate(
+            user=request.user, actor=Actor.for_user(request.user), request=request
+        )
+        return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    return render(
+        request,
+        "accounts/two_factor_password.html",
+        {
+            "form": form,
+            "title": _("New recovery codes"),
+            "text": _("You get ten new recovery codes; the old ones stop working."),
+            "button": _("Make new codes"),
+            "danger": False,
+        },
     )
 
 
@@ -136,7 +301,11 @@ def apikey_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("accounts.view_user", raise_exception=True)
 def users_list(request: HttpRequest) -> HttpResponse:
-    users = list(User.objects.order_by("-is_active", "username").prefetch_related(Prefetch("groups")))
+    users = list(
+        selectors.with_two_factor(User.objects.order_by("-is_active", "username")).prefetch_related(
+            Prefetch("groups")
+        )
+    )
     for user in users:
         role = user.role
         user.role_label = ROLE_LABELS.get(role.name, role.name) if role else ""
@@ -216,6 +385,20 @@ def user_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _send_invitation(request, user)
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+    return redirect("accounts:users")
+
+
+@permission_required("accounts.change_user", raise_exception=True)
+@require_POST
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """For a user who lost their phone and their recovery codes."""
+    user = get_object_or_404(User, pk=pk)
+    if services.two_factor_reset(user=user, actor=Actor.for_user(request.user), request=request):
+        messages.success(
+            request,
+            _("Two-factor authentication of %(user)s is reset: they sign in with the password alone.")
+            % {"user": user.get_username()},
+        )
     return redirect("accounts:users")
 
 

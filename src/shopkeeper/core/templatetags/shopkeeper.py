@@ -31,6 +31,10 @@ ACTIONS = {
     "tagged": _("tags changed"),
     "erased": _("personal data erased"),
     "duplicate_dismissed": _("not a duplicate"),
+    "two_factor_enabled": _("two-factor sign-in turned on"),
+    "two_factor_disabled": _("two-factor sign-in turned off"),
+    "two_factor_reset": _("two-factor sign-in reset"),
+    "recovery_codes_regenerated": _("new recovery codes"),
 }
 ENTITIES = {
     "order": _("Order"),

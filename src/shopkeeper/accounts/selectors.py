@@ -1,0 +1,40 @@
+"""Reads for accounts: the state of a user's second factor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import User
+
+
+@dataclass(frozen=True)
+class TwoFactorState:
+    enabled: bool
+    since: datetime | None = None
+    recovery_codes_left: int = 0
+
+
+def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+
+
+def two_factor_enabled(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def two_factor_state(user: User) -> TwoFactorState:
+    device = totp_device(user)
+    if device is None:
+        return TwoFactorState(enabled=False)
+    left = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return TwoFactorState(enabled=True, since=device.created_at, recovery_codes_left=left)
+
+
+def with_two_factor(users: QuerySet[User]) -> QuerySet[User]:
+    """Adds `two_factor` (True when the user has a confirmed authenticator) in the same query."""
+    return users.annotate(two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
