@@ -159,6 +159,9 @@ def test_by_external_id_and_list_filters(writer):
     assert [o["id"] for o in writer.get("/orders", q="555 01").json()["items"]] == [order["id"]]
     assert writer.get("/orders", status="cancelled").json()["items"] == []
     assert writer.get("/orders", q="anna@example").json()["items"][0]["id"] == order["id"]
+    # a whole address is matched exactly, whatever its case
+    assert [o["id"] for o in writer.get("/orders", q="Anna@Example.com").json()["items"]] == [order["id"]]
+    assert writer.get("/orders", q="other@example.com").json()["items"] == []
 
 
 def test_list_and_card_query_counts_do_not_grow(writer, django_assert_max_num_queries):

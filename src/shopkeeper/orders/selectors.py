@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from shopkeeper.customers.normalize import digits_of, phone_search_fragments
+from shopkeeper.customers.normalize import digits_of, normalize_email, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.stores.models import Store
 
@@ -209,7 +209,9 @@ def search_condition(text: str) -> Q:
     text = text.strip()
     cond = Q(number__iexact=text) | Q(external_id=text) | Q(tracking_number=text)
     if "@" in text:
-        return cond | Q(email__icontains=text.lower())
+        email = normalize_email(text)
+        # A whole address is looked up exactly (its index); a fragment ("ivan@", "@example") by trigrams.
+        return cond | (Q(email=email.email) if email.is_valid else Q(email__icontains=text.lower()))
     digits = digits_of(text)
     fragments = phone_search_fragments(text)  # the same reading of a typed phone as customer search
     if fragments and len(digits) >= len(text.replace(" ", "")) - 6:
