@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -18,7 +19,7 @@ from shopkeeper.customers.normalize import digits_of, normalize_email, phone_sea
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.stores.models import Store
 
-from . import dictionaries
+from . import counts, dictionaries
 from .models import Channel, DeliveryType, Order, OrderType, Status, StatusGroup
 
 SORTS = {
@@ -143,14 +144,26 @@ class OrderFilter:
     def apply(self, qs: QuerySet[Order], *, skip_group: bool = False) -> QuerySet[Order]:
         # Codes become ids here (from the dictionary cache), so the database filters the orders table by
         # its own indexed columns instead of joining the dictionaries.
+        status_ids: set[int] | None = None
         if self.status:
-            qs = qs.filter(status_id__in=_ids(Status, self.status))
+            status_ids = set(_ids(Status, self.status))
         if self.group and not skip_group:
-            qs = qs.filter(status_id__in=[s.pk for s in _statuses() if s.group.code in self.group])
-        if self.store:
-            qs = qs.filter(
-                store_id__in=list(Store.objects.filter(code__in=self.store).values_list("pk", flat=True))
-            )
+            in_group = {s.pk for s in _statuses() if s.group.code in self.group}
+            status_ids = in_group if status_ids is None else status_ids & in_group
+        store_ids = (
+            list(Store.objects.filter(code__in=self.store).values_list("pk", flat=True))
+            if self.store
+            else None
+        )
+        if status_ids is not None:
+            qs = qs.filter(status_id__in=sorted(status_ids))
+            if status_ids and store_ids is not None and _rare(store_ids, status_ids):
+                # The few orders of these statuses through their index first (see _rare); the stores
+                # are picked here, as a store condition in that query would lure SQLite back.
+                rows = Order.objects.filter(status_id__in=sorted(status_ids)).values_list("pk", "store_id")
+                qs = qs.filter(pk__in=[pk for pk, store in rows if store in store_ids])
+        if store_ids is not None:
+            qs = qs.filter(store_id__in=store_ids)
         if self.channel:
             qs = qs.filter(channel_id__in=_ids(Channel, self.channel))
         if self.order_type:
@@ -193,6 +206,24 @@ class OrderFilter:
 
     def is_empty(self) -> bool:
         return self == OrderFilter(sort=self.sort)
+
+
+RARE_ORDERS = 5000
+
+
+def _rare(store_ids: list[int], status_ids: set[int]) -> bool:
+    """Whether the chosen statuses hold only a few thousand orders of these stores, per the kept
+    counts, on SQLite. Its planner knows the average number of orders per status and per store only
+    (no histograms), not that open statuses hold few: for "approval orders of one store, oldest first"
+    it walked 250k index entries of the store (200 ms at 1M orders) instead of 3k of the statuses."""
+    if connection.vendor != "sqlite":
+        return False
+    everywhere = counts.per_status(None)
+    if sum(n for status_id, n in everywhere.items() if status_id in status_ids) > RARE_ORDERS:
+        return False
+    scope = counts.per_status(store_ids)
+    chosen = sum(n for status_id, n in scope.items() if status_id in status_ids)
+    return chosen * 20 < sum(scope.values())
 
 
 def _ids(model, codes: list[str]) -> list[int]:
