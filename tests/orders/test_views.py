@@ -377,6 +377,15 @@ def test_order_search_reads_a_russian_trunk_prefix(head_client, store, offers):
     )
     order = services.order_create(data=data, actor=SYSTEM)
     assert [o.pk for o in head_client.get("/orders/", {"q": "89151234567"}).context["orders"]] == [order.pk]
+    # another customer on the order: the phone search (an index of its own on SQLite) follows
+    from shopkeeper.customers.services import customer_create
+
+    other, _ = customer_create(
+        store=store, data=CustomerInput(first_name="Olga", phone="+7 916 555-00-11"), actor=SYSTEM
+    )
+    services.order_update(order=order, actor=SYSTEM, customer=other)
+    assert [o.pk for o in head_client.get("/orders/", {"q": "916 555"}).context["orders"]] == [order.pk]
+    assert head_client.get("/orders/", {"q": "915 123"}).context["orders"] == []
 
 
 def test_store_limited_user_sees_only_customers_of_their_stores(client, make_user, make_order):
