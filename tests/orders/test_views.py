@@ -398,3 +398,17 @@ def test_store_limited_user_sees_only_customers_of_their_stores(client, make_use
     client.force_login(limited)
     assert client.get(f"/customers/{order.customer_id}/").status_code == 404
     assert client.get(f"/orders/{order.pk}/").status_code == 404
+
+
+def test_card_history_names_the_stock_moves(head_client, make_order):
+    from shopkeeper.inventory import services as inventory
+
+    from .conftest import SYSTEM
+
+    order = make_order()  # reserves 2 T-shirts
+    inventory.stock_write_off(order_id=order.pk, actor=SYSTEM)
+    page = head_client.get(f"/orders/{order.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "stock reserved" in html and "stock written off" in html
+    assert html.count("TSHIRT-RED-M × 2") >= 2  # the reservation and the write-off, not line ids

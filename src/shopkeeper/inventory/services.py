@@ -564,7 +564,7 @@ def _finish(ledger: _Ledger, rows: list[Reservation], order_id: int, action: str
         entity_id=order_id,
         action=action,
         actor=actor,
-        changes={"items": [None, _moved_text(ledger.movements)]},
+        changes={"lines": [None, _moved_text(ledger.movements)]},  # never "items": templates read .items
         event=f"stock.{action.removeprefix('stock_')}",
         payload={"order_id": order_id},
     )

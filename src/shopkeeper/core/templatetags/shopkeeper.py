@@ -120,7 +120,6 @@ def field_label(field: str, entity: str = "") -> str:
 
 FIELDS = {
     "lines": _("Items"),
-    "items": _("Items"),
     "payment": _("Payment"),
     "comment": _("Comment"),
     "reservations": _("Reservations"),
