@@ -10,6 +10,7 @@ urlpatterns = [
     path("language", core_views.language_set, name="language_set"),
     path("api/v1/", api.urls),
     path("", include("shopkeeper.accounts.urls")),
+    path("settings/stores/", include("shopkeeper.stores.urls")),
     path("catalog/", include("shopkeeper.catalog.urls")),
     path("inventory/", include("shopkeeper.inventory.urls")),
     path("customers/", include("shopkeeper.customers.urls")),

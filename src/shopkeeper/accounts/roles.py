@@ -79,7 +79,8 @@ def _matching(patterns: list[str]) -> Q:
     q = Q(pk__in=[])
     for pattern in patterns:
         app, codename = pattern.split(".", 1)
-        part = Q() if app == "*" else Q(content_type__app_label=app)
+        # Not Q(): `Q(pk__in=[]) | Q()` is just the empty match, so "*.*" matched no permission at all.
+        part = Q(pk__isnull=False) if app == "*" else Q(content_type__app_label=app)
         if codename.endswith("*"):
             part &= Q(codename__startswith=codename[:-1]) if codename != "*" else Q()
         else:

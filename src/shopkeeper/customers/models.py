@@ -146,7 +146,13 @@ class Customer(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+        """The name in the store's order (`Store.name_order`): "Last First Patronymic" or "First
+        Patronymic Last". Reads `self.store`: lists load it with their rows (select_related)."""
+        if self.store.name_order == "first_last":
+            parts = (self.first_name, self.patronymic, self.last_name)
+        else:
+            parts = (self.last_name, self.first_name, self.patronymic)
+        return " ".join(p for p in parts if p)
 
 
 class PhoneKind(models.TextChoices):

@@ -281,7 +281,9 @@ def with_company_card_relations(qs: QuerySet[Company]) -> QuerySet[Company]:
         "addresses",
         Prefetch(
             "contact_links",
-            queryset=CompanyContact.objects.select_related("customer").prefetch_related("customer__phones"),
+            queryset=CompanyContact.objects.select_related("customer__store").prefetch_related(
+                "customer__phones"
+            ),
         ),
     )
 
@@ -292,7 +294,7 @@ def duplicates_open(*, user=None, store_ids=None) -> QuerySet[DuplicateCandidate
         DuplicateCandidate.objects.filter(
             status=DuplicateStatus.OPEN, customer__in=visible, customer__merged_into__isnull=True
         )
-        .select_related("customer", "other", "store")
+        .select_related("customer__store", "other__store", "store")
         .prefetch_related("customer__phones", "customer__emails", "other__phones", "other__emails")
         .order_by("-id")
     )

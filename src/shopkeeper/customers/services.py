@@ -245,7 +245,7 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
     otherwise create them (queueing possible duplicates). Returns (customer, problems)."""
     external_id = data.external_id.strip()
     if external_id:
-        found = Customer.objects.filter(store=store, external_id=external_id).first()
+        found = Customer.objects.filter(store=store, external_id=external_id).select_related("store").first()
         if found is not None:
             return _follow_merge(found), []
     policy = DedupePolicy.objects.filter(store=store).first() or DedupePolicy(store=store)
@@ -255,11 +255,13 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
         e164s = [p.e164 for p in (normalize_phone(v, region) for v in data.all_phones()) if p.is_valid]
         match = dedupe.active_customers(store).filter(phones__e164__in=e164s).order_by("id").first()
         if e164s and match is not None:
+            match.store = store
             return _enrich(match, data, actor, problems), problems
     if policy.reuse_on_email:
         emails = [e.email for e in map(normalize_email, data.all_emails()) if e.is_valid]
         match = dedupe.active_customers(store).filter(emails__email__in=emails).order_by("id").first()
         if emails and match is not None:
+            match.store = store
             return _enrich(match, data, actor, problems), problems
     return customer_create(store=store, data=data, actor=actor)
 

@@ -170,7 +170,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     phones = [(p, format_phone(p.e164, p.raw)) for p in customer.phones.all()]
     duplicates = list(
-        DuplicateCandidate.objects.filter(customer=customer, status="open").select_related("other")[:10]
+        DuplicateCandidate.objects.filter(customer=customer, status="open").select_related("other__store")[
+            :10
+        ]
     )
     return render(
         request,

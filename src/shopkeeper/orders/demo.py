@@ -80,7 +80,9 @@ def _history(ctx, rng, stores, offers, count) -> None:
     prices = {(p.offer_id, p.price_type.code): p.amount for p in Price.objects.select_related("price_type")}
     customers_by_store = {
         s.pk: list(
-            Customer.objects.filter(store=s, merged_into__isnull=True).prefetch_related("phones", "emails")
+            Customer.objects.filter(store=s, merged_into__isnull=True)
+            .select_related("store")
+            .prefetch_related("phones", "emails")
         )
         for s in stores
     }

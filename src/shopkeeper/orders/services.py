@@ -528,6 +528,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
         customer = Customer.objects.filter(pk=data.customer_id, store=store).first()
         if customer is None:
             raise OrderError({"customer_id": _("No such customer in this store.")})
+        customer.store = store  # loaded already (its name order, phone region)
     elif data.customer is not None:
         customer, customer_problems = customer_match_or_create(store=store, data=data.customer, actor=actor)
         problems += [problem(code) for code in customer_problems]

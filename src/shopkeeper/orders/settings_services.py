@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Length
+from django.utils.translation import gettext as _
 
 from shopkeeper.core.changes import Actor, record_change
 
 from .dictionaries import dictionaries_changed
-from .models import OrderType, Transition
+from .models import Order, OrderType, StoreOrderSettings, Transition
 
 
 @transaction.atomic
@@ -86,3 +89,71 @@ def transition_set_roles(*, transition: Transition, roles: list, actor: Actor) -
             actor=actor,
             changes={f"{transition.source.code} -> {transition.target.code}": [before, after]},
         )
+
+
+@transaction.atomic
+def store_order_settings_save(
+    *, store, number_prefix: str, default_price_type: str, actor: Actor
+) -> StoreOrderSettings:
+    """A store's order-number prefix and default price type (Settings -> Stores); the row is created
+    when missing. The counter row is locked, so no order takes a number while the prefix changes."""
+    from shopkeeper.catalog.models import PriceType
+
+    number_prefix = number_prefix.strip()
+    settings = StoreOrderSettings.objects.select_for_update().filter(store=store).first()
+    if settings is None:
+        settings, _created = StoreOrderSettings.objects.get_or_create(store=store)
+    errors: dict[str, str] = {}
+    max_prefix = StoreOrderSettings._meta.get_field("number_prefix").max_length
+    if len(number_prefix) > max_prefix:
+        errors["number_prefix"] = _("Use at most %(max)d characters.") % {"max": max_prefix}
+    elif number_prefix != settings.number_prefix and _prefix_collides(store, number_prefix, settings):
+        errors["number_prefix"] = _(
+            "Orders of this store already have numbers that this prefix would give again."
+        )
+    if default_price_type != settings.default_price_type and not (
+        PriceType.objects.filter(code=default_price_type).exists()
+    ):
+        errors["default_price_type"] = _("“%(code)s” is not a known price type.") % {
+            "code": default_price_type
+        }
+    if errors:
+        raise ValidationError(errors)
+    changed = {
+        field: [getattr(settings, field), value]
+        for field, value in (("number_prefix", number_prefix), ("default_price_type", default_price_type))
+        if getattr(settings, field) != value
+    }
+    if changed:
+        for field, (_old, new) in changed.items():
+            setattr(settings, field, new)
+        settings.save(update_fields=list(changed))
+        record_change(
+            entity="store",
+            entity_id=store.pk,
+            action="updated",
+            actor=actor,
+            changes=changed,
+            event="store.updated",
+            payload={"code": store.code},
+        )
+    return settings
+
+
+def _prefix_collides(store, prefix: str, settings: StoreOrderSettings) -> bool:
+    """Whether a number the counter will give with `prefix` (prefix + a number above the counter) is
+    already taken by an order of the store: numbers are unique per store."""
+    shortest = len(prefix) + len(str(settings.last_number + 1))
+    numbers = (
+        Order.objects.filter(store=store, number__startswith=prefix)
+        .annotate(number_length=Length("number"))
+        .filter(number_length__gte=shortest)
+        .values_list("number", flat=True)
+    )
+    for number in numbers.iterator(chunk_size=2000):
+        rest = number[len(prefix) :]
+        if not number.startswith(prefix) or not (rest.isascii() and rest.isdigit()) or rest[0] == "0":
+            continue  # startswith is case-insensitive on SQLite; only digits the counter writes count
+        if int(rest) > settings.last_number:
+            return True
+    return False

@@ -551,6 +551,7 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
         customers = list(
             _visible_customers(request)
             .filter(search_q(q), merged_into__isnull=True)
+            .select_related("store")
             .prefetch_related("phones", "emails")
             .order_by(F("last_order_at").desc(nulls_last=True), "id")[:8]
         )

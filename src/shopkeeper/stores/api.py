@@ -17,6 +17,13 @@ class StoreOut(Schema):
     currency: str
     timezone: str
     is_active: bool
+    name_order: str
+    legal_name: str
+    address: str
+    tax_id: str
+    bank_details: str
+    phone: str
+    email: str
 
 
 class StoreList(Schema):

@@ -9,7 +9,19 @@ class StoresConfig(AppConfig):
 
     def ready(self) -> None:
         from shopkeeper.core.demo import register_demo
+        from shopkeeper.core.nav import Section, register_section
 
         from . import demo
 
+        register_section(
+            Section(
+                key="stores",
+                label=_("Stores"),
+                url_name="stores:list",
+                icon="shop",
+                order=790,
+                permission="stores.change_store",
+                group="settings",
+            )
+        )
         register_demo(20, "stores", demo.load)
