@@ -1,7 +1,7 @@
 """The raw-SQL floor of W1: one order's inserts and updates issued with the driver, no framework.
 
 Per order, in one transaction: customer upsert (find by phone, else insert customer + phone + email),
-the store's order counter, the order, 3 lines, 3 stock reservations (guarded UPDATE of the stock row in
+the store's order counter, the order and its store/status count, 3 lines, 3 stock reservations (guarded UPDATE of the stock row in
 offer order + movement + reservation row), the change-log row + its customer link + the outbox event,
 and the customer's metrics. The same number of clients as W1 (threads, one connection each).
 """
@@ -172,6 +172,10 @@ class Floor:
             total = sum((price * q for _o, _s, price, q in lines), Decimal(0))
             cur.execute(sql["order"], (store_id, f"{prefix}{number}", customer_id, d["channel_id"], d["order_type_id"], d["status_id"], now, f"{last} {first}", e164, e164[1:], email, total, total, "reserved", now, now, *t["order"].const))  # fmt: skip
             order_id = cur.fetchone()[0]
+            cur.execute(
+                f"UPDATE orders_statuscount SET count = count + 1 WHERE store_id = {ph} AND status_id = {ph}",
+                (store_id, d["status_id"]),
+            )
             line_ids = []
             for pos, (offer_id, sku, price, q) in enumerate(lines):
                 cur.execute(sql["line"], (order_id, offer_id, sku, sku, q, price, price, price * q, q, "reserved", pos, *t["line"].const))  # fmt: skip

@@ -120,8 +120,10 @@ def refresh_time_metrics(batch: int = 2000) -> int:
     while True:
         with transaction.atomic():
             qs = Customer.objects.filter(pk__gt=last).order_by("pk").only(*columns)
-            if connection.features.has_select_for_update:
-                qs = qs.select_for_update()  # an order event recomputing one of them waits, then wins
+            if connection.features.has_select_for_update_skip_locked:
+                # A customer an order event is recomputing right now is skipped: that recompute sets
+                # its class as of today anyway (waiting for it instead could deadlock with the outbox).
+                qs = qs.select_for_update(skip_locked=True)
             rows = list(qs[:batch])
             if not rows:
                 break
