@@ -141,11 +141,11 @@ def test_manager_confirms_edits_takes_payment_and_ships(manager_page, live_serve
 
     timeline = page.get_by_test_id("timeline")
     text = timeline.inner_text()
-    # the timeline shows field labels with the stored values
+    # the timeline shows field labels, and values by their names rather than their codes
     for expected in (
-        "→ confirmed",
-        "confirmed → assembling",
-        "→ shipped",
+        "→ Confirmed",
+        "Confirmed → Assembling",
+        "Ready to ship → Shipped",
         "TSHIRT-RED-M × 2",
         "TSHIRT-RED-M × 3",
         "Payment status: unpaid → paid",

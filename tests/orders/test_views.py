@@ -412,3 +412,24 @@ def test_card_history_names_the_stock_moves(head_client, make_order):
     html = page.content.decode()
     assert "stock reserved" in html and "stock written off" in html
     assert html.count("TSHIRT-RED-M × 2") >= 2  # the reservation and the write-off, not line ids
+
+
+def test_timeline_shows_names_not_codes(head_client, make_order, statuses):
+    from shopkeeper.orders import services
+    from shopkeeper.orders.models import Channel
+
+    from .conftest import SYSTEM
+
+    order = make_order(lines=[("SERVICE-GIFT", 1)])
+    services.order_set_status(order=order, status=statuses["awaiting-payment"], actor=SYSTEM)
+    services.order_update(order=order, actor=SYSTEM, channel=Channel.objects.get(code="phone"))
+    services.payment_add(
+        order=order,
+        data=services.PaymentInput(amount=Decimal("1.00"), type="cash", status="paid"),
+        actor=SYSTEM,
+    )
+    timeline = head_client.get(f"/orders/{order.pk}/").content.decode().split('data-testid="timeline"')[1]
+    assert "Awaiting payment" in timeline and "awaiting-payment" not in timeline
+    assert "Phone" in timeline  # the channel by name, not its id
+    assert "partly paid" in timeline and "partly_paid" not in timeline
+    assert "1.00 · paid · Cash" in timeline

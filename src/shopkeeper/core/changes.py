@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,19 @@ class Actor:
 
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "id": self.id, "label": self.label}
+
+
+_value_labels: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_value_label(entity: str, field: str, label: Callable[[Any], str]) -> None:
+    """How a stored value of `entity`'s `field` reads in timelines (e.g. an order's status code -> the
+    status's translated name). Apps register theirs in `AppConfig.ready()`."""
+    _value_labels[(entity, field)] = label
+
+
+def value_label(entity: str, field: str) -> Callable[[Any], str] | None:
+    return _value_labels.get((entity, field))
 
 
 def to_jsonable(value: Any) -> Any:

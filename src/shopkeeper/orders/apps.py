@@ -35,3 +35,7 @@ class OrdersConfig(AppConfig):
             )
         )
         register_demo(60, "orders", demo.load)
+
+        from .labels import register
+
+        register()

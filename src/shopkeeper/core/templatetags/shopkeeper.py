@@ -128,6 +128,20 @@ FIELDS = {
 }
 
 
+@register.simple_tag
+def change_text(value: Any, entity: str, field: str) -> str:
+    """`change_value`, with codes an app has given labels for (an order's status code -> its name)."""
+    from shopkeeper.core.changes import value_label
+
+    label = value_label(entity, field)
+    if label is not None and value not in (None, ""):
+        try:
+            return label(value)
+        except (KeyError, ValueError, TypeError):
+            pass  # an old or unknown value is shown as stored
+    return change_value(value)
+
+
 @register.filter
 def change_value(value: Any) -> str:
     """A change-log value as a person reads it: lists joined, mappings as `key: value`."""

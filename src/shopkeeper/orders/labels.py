@@ -1,0 +1,59 @@
+"""How order values stored in the change log read on a timeline: codes and ids become the translated
+names a manager sees elsewhere (registered with `core.changes.register_value_label`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from shopkeeper.core.changes import register_value_label
+
+from . import dictionaries
+from .models import (
+    CancelReason,
+    Channel,
+    DeliveryType,
+    PaymentState,
+    PaymentStatus,
+    PaymentType,
+    Status,
+    StockState,
+)
+
+
+def _dictionary(model):
+    def label(value: Any) -> str:
+        row = (
+            dictionaries.by_pk(model, value) if isinstance(value, int) else dictionaries.by_code(model)[value]
+        )
+        if row is None:
+            raise KeyError(value)
+        return _(row.name)
+
+    return label
+
+
+def _choice(choices):
+    return lambda value: str(choices(value).label)
+
+
+def _payment(value: dict[str, Any]) -> str:
+    parts = [str(value["amount"]), str(PaymentState(value["status"]).label)]
+    if value.get("type"):
+        row = dictionaries.by_code(PaymentType).get(value["type"])
+        parts.append(_(row.name) if row else str(value["type"]))
+    return " · ".join(parts)
+
+
+def register() -> None:
+    for field, model in (
+        ("status", Status),
+        ("channel", Channel),
+        ("delivery_type", DeliveryType),
+        ("cancel_reason", CancelReason),
+    ):
+        register_value_label("order", field, _dictionary(model))
+    register_value_label("order", "payment_status", _choice(PaymentStatus))
+    register_value_label("order", "stock_state", _choice(StockState))
+    register_value_label("order", "payment", _payment)
