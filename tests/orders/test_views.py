@@ -433,3 +433,15 @@ def test_timeline_shows_names_not_codes(head_client, make_order, statuses):
     assert "Phone" in timeline  # the channel by name, not its id
     assert "partly paid" in timeline and "partly_paid" not in timeline
     assert "1.00 · paid · Cash" in timeline
+
+
+def test_payment_form_offers_what_is_due(head_client, make_order):
+    from shopkeeper.orders import services
+
+    from .conftest import SYSTEM
+
+    order = make_order(lines=[("SERVICE-GIFT", 1)])
+    due = order.total
+    assert head_client.get(f"/orders/{order.pk}/").context["payment_form"].initial == {"amount": due}
+    services.payment_add(order=order, data=services.PaymentInput(amount=due, status="paid"), actor=SYSTEM)
+    assert head_client.get(f"/orders/{order.pk}/").context["payment_form"].initial == {}

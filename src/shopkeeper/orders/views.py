@@ -250,8 +250,9 @@ def _card_context(request: HttpRequest, order: Order) -> dict:
         "timeline": timeline(entity="order", entity_id=order.pk, limit=100),
         "customer_orders": customer_orders,
         "fields_form": fields_form,
+        # What is still due, when anything is (a refund or a correction is typed in by hand).
         "payment_form": PaymentForm(
-            initial={"amount": max(order.total - order.paid_amount, Decimal("0.01"))}
+            initial={"amount": order.total - order.paid_amount} if order.total > order.paid_amount else {}
         ),
         "cancel_reasons": CancelReason.objects.filter(is_active=True),
         "can_edit": request.user.has_perm("orders.change_order"),
