@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 
 from django.tasks import task
 
+from shopkeeper.core.periodic import Every
+
 log = logging.getLogger(__name__)
-FEED_CHECK_SECONDS = 60
-_last_feed_check = 0.0
+FEED_CHECKS = Every(60)
 
 
 @task
@@ -47,10 +47,8 @@ def enqueue_due_feeds(*, now: datetime | None = None) -> list[int]:
 
 def enqueue_feeds_if_due() -> None:
     """Called by the worker's outbox loop: checks the feeds at most once a minute, never raises."""
-    global _last_feed_check
-    if _last_feed_check and time.monotonic() - _last_feed_check < FEED_CHECK_SECONDS:
+    if not FEED_CHECKS.due():
         return
-    _last_feed_check = time.monotonic()
     try:
         enqueue_due_feeds()
     except Exception:

@@ -12,9 +12,10 @@ import time
 
 from django.db import connection
 
+from .periodic import Every
+
 log = logging.getLogger(__name__)
-INTERVAL = 6 * 3600
-_last_run = 0.0
+STATISTICS = Every(6 * 3600)
 
 
 def analyze() -> None:
@@ -25,9 +26,7 @@ def analyze() -> None:
 
 
 def analyze_if_due() -> None:
-    global _last_run
-    if time.monotonic() - _last_run >= INTERVAL or _last_run == 0.0:
-        _last_run = time.monotonic()
+    if STATISTICS.due():
         try:
             analyze()
         except Exception:

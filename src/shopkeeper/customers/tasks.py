@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from django.tasks import task
 
+from shopkeeper.core.periodic import Every
+
 log = logging.getLogger(__name__)
-REFRESH_EVERY = 24 * 3600
-_last_enqueued = 0.0
+DAILY_REFRESH = Every(24 * 3600)
 
 
 @task
@@ -24,10 +24,8 @@ def refresh_time_metrics() -> int:
 
 def enqueue_refresh_if_due() -> None:
     """Called by the worker's outbox loop: queues the refresh when the worker starts and then daily."""
-    global _last_enqueued
-    if _last_enqueued and time.monotonic() - _last_enqueued < REFRESH_EVERY:
+    if not DAILY_REFRESH.due():
         return
-    _last_enqueued = time.monotonic()
     try:
         refresh_time_metrics.enqueue()
     except Exception:

@@ -29,7 +29,7 @@ from shopkeeper.core.changes import Actor, apply_changes, record_change
 from shopkeeper.core.problems import problem_type
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders import services as orders
-from shopkeeper.orders.inputs import delivery_input, line_input, order_input
+from shopkeeper.orders.inputs import delivery_input, line_input, order_input, payment_inputs
 from shopkeeper.orders.models import DeliveryType, LineStatus, Order, Status
 from shopkeeper.orders.schemas import OrderIn
 from shopkeeper.orders.services import LineInput, PaymentInput
@@ -299,7 +299,7 @@ def _update(order_id: int, data: OrderIn, actor: Actor) -> list[dict[str, Any]]:
             if delivery.tracking_number:
                 values["tracking_number"] = delivery.tracking_number[:100]
             orders.order_update(order=order, actor=actor, **values)
-        _update_payments(order, order_input(data, order.store).payments, actor)
+        _update_payments(order, payment_inputs(data), actor)
         if data.comment != order.customer_comment:
             orders.order_update(order=order, actor=actor, customer_comment=data.comment)
         order = Order.objects.select_related("status__group", "store").get(pk=order_id)

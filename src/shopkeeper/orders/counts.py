@@ -30,6 +30,11 @@ def move(*, store_id: int, old_status_id: int, new_status_id: int) -> None:
         add(store_id=store_id, status_id=new_status_id, delta=1)
 
 
+def table() -> list[tuple[int, int, int]]:
+    """(store id, status id, orders): the whole table, a row per store and status."""
+    return list(StatusCount.objects.values_list("store_id", "status_id", "count"))
+
+
 def per_status(store_ids: list[int] | None) -> dict[int, int]:
     """status id -> orders, over the given stores (None: all)."""
     qs = StatusCount.objects.all()

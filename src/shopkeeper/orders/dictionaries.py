@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from .models import CancelReason, Channel, DeliveryType, Order, OrderType, PaymentType, Status
+from .models import CancelReason, Channel, DeliveryType, Order, OrderType, Status
 
 TTL = 30.0
 _cache: dict[type, tuple[float, dict[str, Any], dict[int, Any]]] = {}
@@ -78,6 +78,3 @@ def attach(orders: Iterable[Order]) -> None:
 
 def dictionaries_changed() -> None:
     _cache.clear()
-
-
-__all__ = ["PaymentType", "attach", "by_code", "by_pk", "dictionaries_changed", "ordered"]

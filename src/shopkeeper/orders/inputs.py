@@ -42,6 +42,20 @@ def delivery_input(delivery: DeliveryIn) -> DeliveryInput:
     )
 
 
+def payment_inputs(payload: OrderIn) -> list[PaymentInput]:
+    return [
+        PaymentInput(
+            amount=p.amount,
+            type=p.type,
+            status=p.status,
+            paid_at=p.paid_at,
+            external_id=p.external_id,
+            comment=p.comment,
+        )
+        for p in payload.payments
+    ]
+
+
 def order_input(payload: OrderIn, store: Store) -> OrderInput:
     customer = None
     if payload.customer is not None:
@@ -70,17 +84,7 @@ def order_input(payload: OrderIn, store: Store) -> OrderInput:
         company_id=payload.company_id,
         manager_id=payload.manager_id,
         delivery=delivery_input(payload.delivery) if payload.delivery else None,
-        payments=[
-            PaymentInput(
-                amount=p.amount,
-                type=p.type,
-                status=p.status,
-                paid_at=p.paid_at,
-                external_id=p.external_id,
-                comment=p.comment,
-            )
-            for p in payload.payments
-        ],
+        payments=payment_inputs(payload),
         customer_comment=payload.comment,
         manager_comment=payload.manager_comment,
         utm=payload.utm,

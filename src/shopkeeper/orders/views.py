@@ -46,10 +46,17 @@ from .models import (
     PaymentType,
     SavedView,
     Status,
-    StatusGroup,
     Transition,
 )
-from .selectors import OrderFilter, group_counters, keyset_page, list_queryset, order_card, orders_visible
+from .selectors import (
+    OrderFilter,
+    group_counters,
+    keyset_page,
+    list_queryset,
+    order_card,
+    orders_visible,
+    status_counts,
+)
 
 PAGE_SIZE = 50
 COLUMNS = [
@@ -88,31 +95,22 @@ def _columns(request: HttpRequest) -> list[str]:
 def _counters(request: HttpRequest, flt: OrderFilter):
     """Counts per status group. Filtered by nothing but stores (the usual view) they come from the
     counts the services keep; under other filters from a grouped count, cached briefly when costly."""
-    groups = StatusGroup.objects.order_by("position")
     user = request.user
     if not user.own_orders_only and flt == OrderFilter(sort=flt.sort, store=flt.store, group=flt.group):
         store_ids = user_store_ids(user) if not user.is_superuser else None
         if flt.store:
             chosen = set(Store.objects.filter(code__in=flt.store).values_list("pk", flat=True))
             store_ids = [i for i in store_ids if i in chosen] if store_ids is not None else list(chosen)
-        per_group: dict[int, int] = {}
-        for status_id, n in counts.per_status(store_ids).items():
-            status = dictionaries.by_pk(Status, status_id)
-            if status is not None:
-                per_group[status.group_id] = per_group.get(status.group_id, 0) + n
-        return [{"group": g, "count": per_group.get(g.pk, 0)} for g in groups]
+        return group_counters(counts.per_status(store_ids))
     scope = repr(OrderFilter(**{**flt.__dict__, "group": [], "sort": ""}))
     key = f"orders:counters:{user.pk}:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
-    cached = cache.get(key)
-    if cached is None:
+    per_status = cache.get(key)
+    if per_status is None:
         started = time.monotonic()
-        cached = [
-            (c["group"].pk, c["count"]) for c in group_counters(flt.apply(_visible(request), skip_group=True))
-        ]
+        per_status = status_counts(flt.apply(_visible(request), skip_group=True))
         if time.monotonic() - started > 0.05:  # only a costly count is worth showing a few seconds stale
-            cache.set(key, cached, 10)
-    by_pk = {g.pk: g for g in groups}
-    return [{"group": by_pk[pk], "count": n} for pk, n in cached if pk in by_pk]
+            cache.set(key, per_status, 10)
+    return group_counters(per_status)
 
 
 @permission_required("orders.view_order", raise_exception=True)
