@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -81,6 +84,71 @@ def apply_changes(instance: models.Model, values: dict[str, Any]) -> dict[str, l
     return changed
 
 
+@dataclass
+class _Record:
+    change: Change
+    related: dict[str, int]
+    event: Event | None
+
+
+@dataclass
+class Deferred:
+    """Change-log rows, links and events recorded inside `deferred()`, written in one go at its end."""
+
+    records: list[_Record] = dataclasses.field(default_factory=list)
+
+    def mark(self) -> int:
+        return len(self.records)
+
+    def discard(self, mark: int) -> None:
+        """Forget what was recorded since `mark` (its writes were rolled back to a savepoint)."""
+        del self.records[mark:]
+
+    def flush(self) -> None:
+        from .events import consumers_for
+
+        records, self.records = self.records, []
+        if not records:
+            return
+        Change.objects.bulk_create([r.change for r in records])
+        links = [
+            ChangeLink(change=r.change, entity=e, entity_id=i) for r in records for e, i in r.related.items()
+        ]
+        ChangeLink.objects.bulk_create(links)
+        events = [r.event for r in records if r.event is not None]
+        for event in events:
+            event.change_id = event.change.pk
+        Event.objects.bulk_create(events)
+        EventDelivery.objects.bulk_create(
+            [
+                EventDelivery(event=e, consumer=c, next_attempt_at=e.at)
+                for e in events
+                for c in consumers_for(e.name)
+            ]
+        )
+
+
+_deferred: contextvars.ContextVar[Deferred | None] = contextvars.ContextVar("deferred_changes", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[Deferred]:
+    """Collect what `record_change` writes and write it as four bulk inserts when the
+    block ends (inside the caller's transaction). A service that records several changes, or a batch
+    of them, saves a round trip per row. Nested blocks join the outermost one."""
+    current = _deferred.get()
+    if current is not None:
+        yield current
+        return
+    pending = Deferred()
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
+    pending.flush()
+
+
 def record_change(
     *,
     entity: str,
@@ -92,14 +160,15 @@ def record_change(
     payload: dict[str, Any] | None = None,
     related: dict[str, int | None] | None = None,
 ) -> Change:
-    """Write the change-log row and (optionally) the domain event, inside the caller's transaction.
+    """Write the change-log row and (optionally) the domain event, inside the caller's transaction
+    (at the end of the enclosing `deferred()` block, if there is one).
 
     `related` names other entities whose timelines show this change, e.g. `{"customer": 42}`.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_change() must run inside the service's transaction.atomic block")
     now = timezone.now()
-    change = Change.objects.create(
+    change = Change(
         at=now,
         entity=entity,
         entity_id=entity_id,
@@ -110,12 +179,28 @@ def record_change(
         actor_label=actor.label[:150],
         source=actor.source,
     )
-    if related:
-        ChangeLink.objects.bulk_create(
-            [ChangeLink(change=change, entity=e, entity_id=i) for e, i in related.items() if i is not None]
-        )
+    links = {e: i for e, i in (related or {}).items() if i is not None}
+    pending = _deferred.get()
+    if pending is None:
+        change.save(force_insert=True)
+        if links:
+            ChangeLink.objects.bulk_create(
+                [ChangeLink(change=change, entity=e, entity_id=i) for e, i in links.items()]
+            )
+        if event:
+            emit_event(name=event, entity=entity, entity_id=entity_id, payload=payload or {}, change=change)
+        return change
+    record = _Record(change=change, related=links, event=None)
     if event:
-        emit_event(name=event, entity=entity, entity_id=entity_id, payload=payload or {}, change=change)
+        record.event = Event(
+            at=now,
+            name=event,
+            entity=entity,
+            entity_id=entity_id,
+            payload=to_jsonable(payload or {}),
+            change=change,
+        )
+    pending.records.append(record)
     return change
 
 
@@ -126,12 +211,7 @@ def emit_event(
 
     now = timezone.now()
     event = Event.objects.create(
-        at=now,
-        name=name,
-        entity=entity,
-        entity_id=entity_id,
-        payload=to_jsonable(payload),
-        change=change,
+        at=now, name=name, entity=entity, entity_id=entity_id, payload=to_jsonable(payload), change=change
     )
     EventDelivery.objects.bulk_create(
         [EventDelivery(event=event, consumer=c, next_attempt_at=now) for c in consumers_for(name)]

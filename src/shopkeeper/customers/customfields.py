@@ -9,11 +9,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from shopkeeper.core.scope import memoized
+
 from .models import CustomFieldDefinition, FieldType
 
 
 def definitions(entity: str) -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(entity=entity))
+    return memoized(
+        ("custom_field_definitions", entity),
+        lambda: list(CustomFieldDefinition.objects.filter(entity=entity)),
+    )
 
 
 def _coerce(defn: CustomFieldDefinition, value: Any) -> Any:

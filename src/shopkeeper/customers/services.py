@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopkeeper.core.changes import Actor, apply_changes, record_change
+from shopkeeper.core.scope import memoized
 
 from . import dedupe
 from .customfields import validate_custom_fields
@@ -248,7 +249,10 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
         found = Customer.objects.filter(store=store, external_id=external_id).select_related("store").first()
         if found is not None:
             return _follow_merge(found), []
-    policy = DedupePolicy.objects.filter(store=store).first() or DedupePolicy(store=store)
+    policy = memoized(
+        ("dedupe_policy", store.pk),
+        lambda: DedupePolicy.objects.filter(store=store).first() or DedupePolicy(store=store),
+    )
     region = default_region(store)
     problems: list[str] = []
     if policy.reuse_on_phone:

@@ -198,8 +198,9 @@ BATCH_BODY = json_body(
     openapi_extra=BATCH_BODY,
 )
 def create_orders_batch(request: HttpRequest) -> HttpResponse:
-    """`{"orders": [<order payload>, ...]}` (at most 100). Each order is journaled and processed on its
-    own; each item of the answer has its own `status` (201 created, 200 existing, 4xx with `problem`)."""
+    """`{"orders": [<order payload>, ...]}` (at most 100). Each order is journaled and checked on its
+    own, and the good ones are written together; each item of the answer has its own `status` (201
+    created, 200 existing, 4xx with `problem`)."""
     body = _read_body(request)
     if body is None:
         return problem(413, slug="body-too-large", detail="The request body is larger than this API accepts.")
@@ -233,7 +234,7 @@ def create_orders_batch(request: HttpRequest) -> HttpResponse:
             for item in items
         ]
     )
-    outcomes = [services.inbound_run(entry_id=e.pk, api_key=api_key) for e in entries]
+    outcomes = services.inbound_run_many(entry_ids=[e.pk for e in entries], api_key=api_key)
     orders = {
         o.pk: o
         for o in Order.objects.filter(pk__in=[x.order_id for x in outcomes if x.order_id]).only(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from shopkeeper.core.scope import memoized
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders.models import Channel, DeliveryType, PaymentType, Status
 
@@ -42,12 +43,13 @@ def apply_mappings(
     slots = _slots(payload)
     if not slots:
         return []
-    table = {
-        (m.kind, m.external_code): m.internal_code
-        for m in CodeMapping.objects.filter(
-            store_id=store_id, source=source, external_code__in={c[k] for _kind, c, k in slots}
-        )
-    }
+    table = memoized(
+        ("code_mappings", store_id, source),
+        lambda: {
+            (m.kind, m.external_code): m.internal_code
+            for m in CodeMapping.objects.filter(store_id=store_id, source=source).exclude(internal_code="")
+        },
+    )
     unknown: list[tuple[str, str]] = []
     for kind, container, key in slots:
         code = container[key]

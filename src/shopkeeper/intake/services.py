@@ -21,12 +21,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from pydantic import ValidationError as PydanticError
 
 from shopkeeper.core.changes import Actor, apply_changes, record_change
+from shopkeeper.core.db import joined_savepoints
 from shopkeeper.core.problems import problem_type
+from shopkeeper.core.scope import memoized
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders import services as orders
 from shopkeeper.orders.inputs import delivery_input, line_input, order_input, payment_inputs
@@ -65,6 +67,19 @@ class Outcome:
     order_id: int | None = None
     problem: dict[str, Any] | None = None
     flags: list[dict[str, Any]] = field(default_factory=list)
+    created: Order | None = None  # an order created by this entry (written later inside a batch)
+
+    def settle(self) -> Outcome:
+        """Once the created order is written: its id, and whether it needs attention."""
+        order = self.created
+        if order is not None:
+            self.order_id = order.pk
+            if self.status == 201 and order.needs_attention:
+                self.flags.append(
+                    {"code": "needs_attention", "problems": [p.get("code") for p in order.problems]}
+                )
+            self.created = None
+        return self
 
     @property
     def ok(self) -> bool:
@@ -185,7 +200,7 @@ def validate_order(payload: dict[str, Any]) -> OrderIn:
 
 
 def _store(code: str, store_ids: list[int] | None) -> Store:
-    store = Store.objects.filter(code=code).first() if code else None
+    store = memoized(("store", code), lambda: Store.objects.filter(code=code).first()) if code else None
     if store is None or (store_ids is not None and store.pk not in store_ids):
         raise Rejected(
             422,
@@ -365,6 +380,10 @@ def _process(entry: InboundRequest, *, actor: Actor | None, api_key: Any, verify
         record_unmapped(store_id=store.pk, source=module.NAME, codes=unknown)
         flags += [{"code": "unmapped_code", "kind": k, "value": c} for k, c in unknown]
     found = _existing(store, data_in.external_id)
+    if found is None and data_in.external_id:
+        pending = orders.pending_order(store, data_in.external_id)
+        if pending is not None:  # sent twice in one batch: the second answers with the first's order
+            return Outcome(200, flags=flags, created=pending)
     if found is not None:
         if normalised.mode == "upsert":
             flags += _update(found, data_in, actor)
@@ -381,9 +400,7 @@ def _process(entry: InboundRequest, *, actor: Actor | None, api_key: Any, verify
         if normalised.mode == "upsert":
             flags += _update(found, data_in, actor)
         return Outcome(200, order_id=found, flags=flags)
-    if order.needs_attention:
-        flags.append({"code": "needs_attention", "problems": [p.get("code") for p in order.problems]})
-    return Outcome(201, order_id=order.pk, flags=flags)
+    return Outcome(201, flags=flags, created=order)
 
 
 def _lock(entry_id: int) -> InboundRequest:
@@ -403,7 +420,15 @@ def _stored_outcome(entry: InboundRequest) -> Outcome:
     )
 
 
+MARKED_FIELDS = ["status", "result", "error", "http_status", "order", "processed_at", "attempts"]
+
+
 def _mark(entry: InboundRequest, outcome: Outcome) -> None:
+    _set_result(entry, outcome)
+    entry.save(update_fields=MARKED_FIELDS)
+
+
+def _set_result(entry: InboundRequest, outcome: Outcome) -> None:
     now = timezone.now()
     if not outcome.ok:
         entry.status = EntryStatus.FAILED
@@ -417,9 +442,24 @@ def _mark(entry: InboundRequest, outcome: Outcome) -> None:
     entry.http_status = outcome.status
     entry.order_id = outcome.order_id
     entry.processed_at = now
-    entry.save(
-        update_fields=["status", "result", "error", "http_status", "order", "processed_at", "attempts"]
-    )
+
+
+def _attempt(
+    entry: InboundRequest, *, actor: Actor | None, api_key: Any, verify: bool, joined: bool = False
+) -> Outcome:
+    """Process a locked entry under a savepoint; a refusal becomes the entry's answer. `joined`: the
+    services' own atomic blocks join this savepoint instead of opening theirs (in a batch, where a
+    database error fails the whole set anyway)."""
+    entry.attempts += 1
+    try:
+        with transaction.atomic(), joined_savepoints(joined):
+            return _process(entry, actor=actor, api_key=api_key, verify=verify)
+    except Rejected as exc:
+        return Outcome(exc.status, problem=problem_body(exc.status, exc.slug, exc.detail, exc.errors))
+    except ValidationError as exc:  # the orders service refused (no lines and no customer, ...)
+        errors = _errors_of(exc)
+        detail = errors[0]["msg"] if len(errors) == 1 else "The order has invalid fields."
+        return Outcome(422, problem=problem_body(422, "validation-error", detail, errors))
 
 
 @transaction.atomic(savepoint=False)  # its own failures are caught inside, under a savepoint
@@ -430,18 +470,54 @@ def inbound_run(
     entry = _lock(entry_id)
     if entry.status != EntryStatus.RECEIVED:
         return _stored_outcome(entry)
-    entry.attempts += 1
-    try:
-        with transaction.atomic():
-            outcome = _process(entry, actor=actor, api_key=api_key, verify=verify)
-    except Rejected as exc:
-        outcome = Outcome(exc.status, problem=problem_body(exc.status, exc.slug, exc.detail, exc.errors))
-    except ValidationError as exc:  # the orders service refused (no lines and no customer, ...)
-        errors = _errors_of(exc)
-        detail = errors[0]["msg"] if len(errors) == 1 else "The order has invalid fields."
-        outcome = Outcome(422, problem=problem_body(422, "validation-error", detail, errors))
+    outcome = _attempt(entry, actor=actor, api_key=api_key, verify=verify).settle()
     _mark(entry, outcome)
     return outcome
+
+
+BATCH_ATTEMPTS = 3
+
+
+def inbound_run_many(*, entry_ids: list[int], api_key: Any = None) -> list[Outcome]:
+    """Process journaled entries together (the batch endpoint): one transaction, each entry under its
+    own savepoint, and the orders they create written as one set (`orders.creating_together`).
+
+    If the set cannot be written (a parallel request took one of its external ids, a deadlock), nothing
+    of it stays; it is tried again, and after that each entry is processed on its own."""
+    for _attempt_no in range(BATCH_ATTEMPTS):
+        try:
+            return _run_many(entry_ids, api_key)
+        except (IntegrityError, OperationalError):
+            continue
+    return [inbound_run(entry_id=pk, api_key=api_key) for pk in entry_ids]
+
+
+@transaction.atomic
+def _run_many(entry_ids: list[int], api_key: Any) -> list[Outcome]:
+    qs = InboundRequest.objects.filter(pk__in=entry_ids).order_by("pk")
+    if connection.features.has_select_for_update:
+        qs = qs.select_for_update()
+    entries = {e.pk: e for e in qs}
+    outcomes: dict[int, Outcome] = {}
+    fresh = [entries[pk] for pk in entry_ids if pk in entries and entries[pk].status == EntryStatus.RECEIVED]
+    with orders.creating_together() as batch:
+        for entry in fresh:
+            mark = batch.mark()
+            outcome = _attempt(entry, actor=None, api_key=api_key, verify=True, joined=True)
+            if not outcome.ok:
+                batch.discard(mark)
+            outcomes[entry.pk] = outcome
+    for entry in fresh:
+        _set_result(entry, outcomes[entry.pk].settle())
+    InboundRequest.objects.bulk_update(fresh, MARKED_FIELDS)
+    for pk in entry_ids:
+        if pk not in outcomes:
+            outcomes[pk] = (
+                _stored_outcome(entries[pk])
+                if pk in entries
+                else Outcome(404, problem=problem_body(404, "not-found", "The journal entry is gone."))
+            )
+    return [outcomes[pk] for pk in entry_ids]
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ the lock and only then decides; it never checks first and writes later. On Postg
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections import defaultdict
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from shopkeeper.catalog.models import Offer
 from shopkeeper.core.changes import Actor, record_change, update_recorded
+from shopkeeper.core.scope import memoized
 from shopkeeper.stores.models import ReservationStrategy, Store
 
 from .models import Movement, MovementKind, Reservation, StockLevel, StoreWarehouse, Warehouse
@@ -303,6 +305,16 @@ def store_warehouses(store: Store) -> list[Warehouse]:
     return list(Warehouse.objects.filter(is_active=True).order_by("priority", "code"))
 
 
+@dataclass
+class OrderRequest:
+    """One order's lines to reserve (see `stock_reserve_many`)."""
+
+    store: Store
+    order_id: int
+    lines: list[LineRequest]
+    offers: dict[int, Offer] | None = None
+
+
 @retrying
 @transaction.atomic
 def stock_reserve(
@@ -321,34 +333,166 @@ def stock_reserve(
     offers (with their products) loaded may pass them; `new_lines` says the lines were created in this
     transaction, so they hold nothing yet.
     """
-    wanted = {line.offer_id for line in lines}
-    if offers is None or not wanted <= offers.keys():
-        offers = Offer.objects.select_related("product").in_bulk(wanted)
-    requests: list[tuple[LineRequest, Decimal]] = []
-    for i, line in enumerate(lines):
-        offer = offers.get(line.offer_id)
-        if offer is None:
-            raise ValidationError({f"lines.{i}.offer_id": _("Unknown offer.")}, code="unknown_offer")
-        requests.append((line, clean_quantity(line.quantity, offer=offer, field=f"lines.{i}.quantity")))
+    request = OrderRequest(store=store, order_id=order_id, lines=lines, offers=offers)
+    return stock_reserve_many(orders=[request], actor=actor, new_lines=new_lines)[order_id]
 
-    warehouses = store_warehouses(store)
-    rank = {w.pk: i for i, w in enumerate(warehouses)}
-    line_ids = [line.line_id for line, _q in requests]
-    held = [] if new_lines else list(Reservation.objects.filter(order_id=order_id, line_id__in=line_ids))
+
+@retrying
+@transaction.atomic
+def stock_reserve_many(
+    *, orders: list[OrderRequest], actor: Actor, new_lines: bool = False
+) -> dict[int, list[LineReservation]]:
+    """`stock_reserve` for several orders at once: the stock rows of all of them are locked in one
+    statement (in primary-key order), the orders take from them in the given order, and the ledger,
+    reservations and history are written once. Returns each order's line results."""
+    return stock_plan(orders=orders, actor=actor, new_lines=new_lines).write()
+
+
+@dataclass
+class ReservationPlan:
+    """Reservations worked out on locked stock rows but not written yet (see `stock_plan`)."""
+
+    actor: Actor
+    orders: list[OrderRequest]
+    offers: dict[int, Offer]
+    results: dict[int, list[LineReservation]]
+    ledger: _Ledger
+    touched: list[Reservation]
+    created: list[Reservation]
+    moved: set[int]
+
+    def write(self, ids: dict[int, int] | None = None) -> dict[int, list[LineReservation]]:
+        """Write the ledger, the reservations and each order's history. `ids` replaces the placeholder
+        order and line ids of orders that were not written when the plan was made."""
+
+        def real(key: int | None) -> int | None:
+            return ids.get(key, key) if ids and key is not None else key
+
+        if ids:
+            for m in self.ledger.movements:
+                m.order_id, m.order_line_id = real(m.order_id), real(m.order_line_id)
+            for r in self.created:
+                r.order_id, r.line_id = real(r.order_id), real(r.line_id)
+        results = {
+            real(key): [dataclasses.replace(r, line_id=real(r.line_id)) for r in rows]
+            for key, rows in self.results.items()
+        }
+        for o in self.orders:
+            if o.order_id not in self.moved:
+                continue
+            order_id = real(o.order_id)
+            result = results[order_id]
+            offer_of = {real(ln.line_id): self.offers[ln.offer_id] for ln in o.lines}
+            record_change(
+                entity="order",
+                entity_id=order_id,
+                action="stock_reserved",
+                actor=self.actor,
+                changes={"reservations": [None, _reserved_text(result, offer_of)]},
+                event="stock.reserved",
+                payload={"order_id": order_id, "lines": [r.__dict__ for r in result]},
+            )
+        self.ledger.flush()
+        if self.touched:
+            Reservation.objects.bulk_update(list({id(r): r for r in self.touched}.values()), ["quantity"])
+        if self.created:
+            Reservation.objects.bulk_create(self.created)
+        return results
+
+
+def stock_plan(*, orders: list[OrderRequest], actor: Actor, new_lines: bool = False) -> ReservationPlan:
+    """Lock the stock rows the orders need (in one statement, primary-key order) and work out what each
+    order takes, in the given order; nothing is written until `write()`. With `new_lines` the orders
+    hold nothing yet, and their order and line ids may be placeholders (distinct numbers, e.g.
+    negative) that `write(ids=...)` replaces once the caller has written the orders. Call it inside
+    the caller's transaction, which keeps the rows locked until it commits."""
+    offers: dict[int, Offer] = {}
+    for o in orders:
+        offers.update(o.offers or {})
+    wanted = {line.offer_id for o in orders for line in o.lines}
+    if not wanted <= offers.keys():
+        offers.update(Offer.objects.select_related("product").in_bulk(wanted - offers.keys()))
+    requests: dict[int, list[tuple[LineRequest, Decimal]]] = {}
+    for o in orders:
+        requests[o.order_id] = []
+        for i, line in enumerate(o.lines):
+            offer = offers.get(line.offer_id)
+            if offer is None:
+                raise ValidationError({f"lines.{i}.offer_id": _("Unknown offer.")}, code="unknown_offer")
+            quantity = clean_quantity(line.quantity, offer=offer, field=f"lines.{i}.quantity")
+            requests[o.order_id].append((line, quantity))
+
+    warehouses_of: dict[int, list[Warehouse]] = {}
+    for o in orders:
+        if o.store.pk not in warehouses_of:
+            warehouses_of[o.store.pk] = memoized(
+                ("store_warehouses", o.store.pk), lambda store=o.store: store_warehouses(store)
+            )
+    order_ids = [o.order_id for o in orders]
+    line_ids = [line.line_id for reqs in requests.values() for line, _q in reqs]
+    held = [] if new_lines else list(Reservation.objects.filter(order_id__in=order_ids, line_id__in=line_ids))
     stocked = {o.pk for o in offers.values() if not o.product.is_service}
-    pairs = {(o, w.pk) for o in stocked for w in warehouses} | {(r.offer_id, r.warehouse_id) for r in held}
+    pairs = {(r.offer_id, r.warehouse_id) for r in held}
+    for o in orders:
+        pairs |= {
+            (line.offer_id, w.pk)
+            for line in o.lines
+            if line.offer_id in stocked
+            for w in warehouses_of[o.store.pk]
+        }
     levels = _lock_levels(pairs)
     # Re-read what the lines hold now that their stock rows are locked: a parallel call may have changed it.
     held_by_line: dict[int, list[Reservation]] = defaultdict(list)
     if not new_lines:
-        for r in Reservation.objects.filter(order_id=order_id, line_id__in=line_ids).order_by("pk"):
+        for r in Reservation.objects.filter(order_id__in=order_ids, line_id__in=line_ids).order_by("pk"):
             held_by_line[r.line_id].append(r)
 
-    ledger = _Ledger(actor)
+    plan = ReservationPlan(
+        actor=actor,
+        orders=orders,
+        offers=offers,
+        results={},
+        ledger=_Ledger(actor),
+        touched=[],
+        created=[],
+        moved=set(),
+    )
+    for o in orders:
+        moved = len(plan.ledger.movements)
+        plan.results[o.order_id] = _reserve_order(
+            o,
+            requests[o.order_id],
+            warehouses=warehouses_of[o.store.pk],
+            offers=offers,
+            stocked=stocked,
+            levels=levels,
+            held_by_line=held_by_line,
+            ledger=plan.ledger,
+            touched=plan.touched,
+            created=plan.created,
+        )
+        if len(plan.ledger.movements) > moved:
+            plan.moved.add(o.order_id)
+    return plan
+
+
+def _reserve_order(
+    o: OrderRequest,
+    requests: list[tuple[LineRequest, Decimal]],
+    *,
+    warehouses: list[Warehouse],
+    offers: dict[int, Offer],
+    stocked: set[int],
+    levels: dict[tuple[int, int], StockLevel],
+    held_by_line: dict[int, list[Reservation]],
+    ledger: _Ledger,
+    touched: list[Reservation],
+    created: list[Reservation],
+) -> list[LineReservation]:
+    order_id = o.order_id
+    rank = {w.pk: i for i, w in enumerate(warehouses)}
+    strategy = o.store.reservation_strategy
     result: list[LineReservation] = []
-    touched: list[Reservation] = []
-    created: list[Reservation] = []
-    strategy = store.reservation_strategy
     for line, requested in requests:
         offer = offers[line.offer_id]
         if line.offer_id not in stocked:
@@ -425,26 +569,6 @@ def stock_reserve(
         status = RESERVED if have >= requested else (BACKORDERED if have > 0 else OUT_OF_STOCK)
         result.append(LineReservation(line.line_id, requested, have, status))
 
-    ledger.flush()
-    if touched:
-        Reservation.objects.bulk_update(list({id(r): r for r in touched}.values()), ["quantity"])
-    if created:
-        Reservation.objects.bulk_create(created)
-    if ledger.movements:
-        record_change(
-            entity="order",
-            entity_id=order_id,
-            action="stock_reserved",
-            actor=actor,
-            changes={
-                "reservations": [
-                    None,
-                    _reserved_text(result, {ln.line_id: offers[ln.offer_id] for ln in lines}),
-                ]
-            },
-            event="stock.reserved",
-            payload={"order_id": order_id, "lines": [r.__dict__ for r in result]},
-        )
     return result
 
 

@@ -3,7 +3,7 @@ managers who receive orders and may work in the order's store."""
 
 from __future__ import annotations
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from shopkeeper.accounts.models import User, WorkStatus
@@ -30,23 +30,48 @@ def eligible_managers(order: Order):
     )
 
 
-def pick_manager(order: Order) -> User | None:
-    customer = order.customer
-    if customer is not None and customer.manager_id:
-        own = eligible_managers(order).filter(pk=customer.manager_id).first()
-        if own is not None:
-            return _mark(own)
-    candidate = (
-        eligible_managers(order)
-        .filter(work_status=WorkStatus.ONLINE)
-        .order_by(F("last_assigned_at").asc(nulls_first=True), "id")
-        .first()
-    )
-    return _mark(candidate) if candidate else None
+class Assigner:
+    """Picks managers for new orders: the customer's own manager if eligible, otherwise the eligible
+    online manager assigned longest ago. Eligible managers are read once per kind of order, and
+    assignment times are written once, when the orders are (`flush`), so a batch of orders goes
+    round the managers without a query per order."""
 
+    def __init__(self) -> None:
+        self._eligible: dict[tuple, list[User]] = {}
+        self._assigned: dict[int, User] = {}
 
-def _mark(user: User) -> User:
-    now = timezone.now()
-    User.objects.filter(pk=user.pk).update(last_assigned_at=now)
-    user.last_assigned_at = now
-    return user
+    def _candidates(self, order: Order) -> list[User]:
+        kind = CustomerKind.COMPANY if order.company_id else CustomerKind.PERSON
+        key = (order.store_id, order.channel_id, order.order_type_id, kind)
+        if key not in self._eligible:
+            self._eligible[key] = list(eligible_managers(order).order_by("id"))
+        return self._eligible[key]
+
+    def pick(self, order: Order) -> User | None:
+        candidates = self._candidates(order)
+        customer = order.customer
+        if customer is not None and customer.manager_id:
+            own = next((u for u in candidates if u.pk == customer.manager_id), None)
+            if own is not None:
+                return self._mark(own)
+        online = [u for u in candidates if u.work_status == WorkStatus.ONLINE]
+        if not online:
+            return None
+        return self._mark(
+            min(online, key=lambda u: (u.last_assigned_at is not None, u.last_assigned_at, u.pk))
+        )
+
+    def _mark(self, user: User) -> User:
+        user = self._assigned.get(user.pk, user)
+        user.last_assigned_at = timezone.now()
+        self._assigned[user.pk] = user
+        for users in self._eligible.values():  # the same manager may be eligible for other kinds of order
+            for i, u in enumerate(users):
+                if u.pk == user.pk:
+                    users[i] = user
+        return user
+
+    def flush(self) -> None:
+        for pk in sorted(self._assigned):
+            User.objects.filter(pk=pk).update(last_assigned_at=self._assigned[pk].last_assigned_at)
+        self._assigned.clear()

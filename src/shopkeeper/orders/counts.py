@@ -24,6 +24,13 @@ def add(*, store_id: int, status_id: int, delta: int) -> None:
         StatusCount.objects.filter(store_id=store_id, status_id=status_id).update(count=F("count") + delta)
 
 
+def add_many(deltas: dict[tuple[int, int], int]) -> None:
+    """`add` for several (store id, status id) pairs, in key order (the order every writer locks in)."""
+    for (store_id, status_id), delta in sorted(deltas.items()):
+        if delta:
+            add(store_id=store_id, status_id=status_id, delta=delta)
+
+
 def move(*, store_id: int, old_status_id: int, new_status_id: int) -> None:
     if old_status_id != new_status_id:
         add(store_id=store_id, status_id=old_status_id, delta=-1)

@@ -3,7 +3,10 @@ assignment. Every write locks the order row, recomputes totals, and records its 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopkeeper.catalog.models import Offer, Price
-from shopkeeper.core.changes import Actor, apply_changes, record_change, to_jsonable
+from shopkeeper.core.changes import Actor, apply_changes, deferred, record_change, to_jsonable
+from shopkeeper.core.scope import memo_scope, memoized
 from shopkeeper.customers.normalize import digits_of
 from shopkeeper.customers.services import CustomerInput, customer_match_or_create, primary_contacts
 from shopkeeper.inventory import services as stock
@@ -137,21 +141,34 @@ def order_lock(order_id: int) -> Order:
     )
 
 
-def _next_number(store: Store) -> tuple[str, str]:
-    """Increment the store's counter row in one statement (the row lock is held to commit)."""
+def _take_numbers(store_id: int, n: int) -> list[str]:
+    """The next `n` numbers of a store: its counter row moves by `n` in one statement (the row lock is
+    held to commit, so numbers are gapless and taken as late as possible in the transaction)."""
     table = StoreOrderSettings._meta.db_table
     with connection.cursor() as cursor:
         for _attempt in range(2):
             cursor.execute(
-                f"UPDATE {table} SET last_number = last_number + 1 WHERE store_id = %s "  # noqa: S608
-                "RETURNING number_prefix, last_number, default_price_type",
-                [store.pk],
+                f"UPDATE {table} SET last_number = last_number + %s WHERE store_id = %s "  # noqa: S608
+                "RETURNING number_prefix, last_number",
+                [n, store_id],
             )
             row = cursor.fetchone()
             if row is not None:
-                return f"{row[0]}{row[1]}", row[2]
-            StoreOrderSettings.objects.get_or_create(store=store)
+                prefix, last = row
+                return [f"{prefix}{number}" for number in range(last - n + 1, last + 1)]
+            StoreOrderSettings.objects.get_or_create(store_id=store_id)
     raise RuntimeError("order counter row missing")
+
+
+def _store_price_type(store: Store) -> str:
+    """The store's default price type (the settings' default while the store has no settings row)."""
+
+    def read() -> str:
+        found = StoreOrderSettings.objects.filter(store=store).values_list("default_price_type", flat=True)
+        default = StoreOrderSettings._meta.get_field("default_price_type").get_default()
+        return next(iter(found), default)
+
+    return memoized(("store_price_type", store.pk), read)
 
 
 # --- dictionaries ---------------------------------------------------------------------------
@@ -338,11 +355,43 @@ def _order_stock_state(lines: list[OrderLine]) -> str:
     return StockState.BACKORDERED
 
 
-def _apply_stock(
-    order: Order, action: str, actor: Actor, lines: list[OrderLine] | None = None, *, new_lines: bool = False
+def _line_requests(lines: list[OrderLine]) -> list[stock.LineRequest]:
+    return [stock.LineRequest(line_id=ln.pk, offer_id=ln.offer_id, quantity=ln.quantity) for ln in lines]
+
+
+def _take_reservations(
+    stocked: list[OrderLine], results: list[stock.LineReservation], key=lambda ln: ln.pk
 ) -> list[dict]:
-    """Carry out a status's stock action on the order's lines; return stock problems. `new_lines`: the
-    lines (with their offers loaded) were created in this transaction."""
+    """Put what the stock service reserved onto the lines; return the shortages as problems. `key`:
+    how the results name a line (its id, or a placeholder before the line is written)."""
+    problems: list[dict] = []
+    by_line = {r.line_id: r for r in results}
+    for ln in stocked:
+        if ln.status != LineStatus.ACTIVE:
+            ln.reserved, ln.stock_state = Decimal(0), StockState.RELEASED
+            continue
+        r = by_line.get(key(ln))
+        if r is None:
+            continue
+        ln.reserved, ln.stock_state = r.reserved, r.status
+        if r.status != "reserved":
+            problems.append(
+                problem(
+                    "out_of_stock",
+                    _("“%(sku)s”: %(reserved)s of %(quantity)s reserved.")
+                    % {
+                        "sku": ln.sku,
+                        "reserved": r.reserved.normalize(),
+                        "quantity": ln.quantity.normalize(),
+                    },
+                    line=ln.position,
+                )
+            )
+    return problems
+
+
+def _apply_stock(order: Order, action: str, actor: Actor, lines: list[OrderLine] | None = None) -> list[dict]:
+    """Carry out a status's stock action on the order's lines; return stock problems."""
     lines = list(order.lines.all()) if lines is None else lines
     stocked = [ln for ln in lines if ln.offer_id]
     problems: list[dict] = []
@@ -353,41 +402,10 @@ def _apply_stock(
         cancelled = [ln.pk for ln in stocked if ln.status != LineStatus.ACTIVE]
         if cancelled:
             stock.stock_release(order_id=order.pk, line_ids=cancelled, actor=actor)
-        results = {
-            r.line_id: r
-            for r in stock.stock_reserve(
-                store=order.store,
-                order_id=order.pk,
-                lines=[
-                    stock.LineRequest(line_id=ln.pk, offer_id=ln.offer_id, quantity=ln.quantity)
-                    for ln in active
-                ],
-                actor=actor,
-                offers={ln.offer_id: ln.offer for ln in active} if new_lines else None,
-                new_lines=new_lines,
-            )
-        }
-        for ln in active:
-            r = results.get(ln.pk)
-            if r is None:
-                continue
-            ln.reserved, ln.stock_state = r.reserved, r.status
-            if r.status != "reserved":
-                problems.append(
-                    problem(
-                        "out_of_stock",
-                        _("“%(sku)s”: %(reserved)s of %(quantity)s reserved.")
-                        % {
-                            "sku": ln.sku,
-                            "reserved": r.reserved.normalize(),
-                            "quantity": ln.quantity.normalize(),
-                        },
-                        line=ln.position,
-                    )
-                )
-        for ln in stocked:
-            if ln.status != LineStatus.ACTIVE:
-                ln.reserved, ln.stock_state = Decimal(0), StockState.RELEASED
+        results = stock.stock_reserve(
+            store=order.store, order_id=order.pk, lines=_line_requests(active), actor=actor
+        )
+        problems += _take_reservations(stocked, results)
     elif action == StockAction.WRITE_OFF:
         stock.stock_write_off(order_id=order.pk, actor=actor)
         for ln in stocked:
@@ -495,12 +513,91 @@ def _payments(order: Order, inputs: list[PaymentInput], problems: list) -> list[
     return rows
 
 
+@dataclass
+class _Draft:
+    """An order prepared by `order_create` inside a batch: checked, priced, its customer matched and
+    its manager picked, but not written yet."""
+
+    order: Order
+    lines: list[OrderLine]
+    payments: list[Payment]
+    problems: list[dict]
+    actor: Actor
+
+
+@dataclass
+class OrderBatch:
+    drafts: list[_Draft] = field(default_factory=list)
+    assigner: Any = None
+    recorded: Any = None
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.drafts), self.recorded.mark()
+
+    def discard(self, mark: tuple[int, int]) -> None:
+        """Forget the orders prepared since `mark` (the caller rolled their writes back)."""
+        del self.drafts[mark[0] :]
+        self.recorded.discard(mark[1])
+
+
+_batch: contextvars.ContextVar[OrderBatch | None] = contextvars.ContextVar("order_batch", default=None)
+
+
+@contextmanager
+def creating_together() -> Iterator[OrderBatch]:
+    """Create many orders as one set of writes (the batch endpoint). Inside the block `order_create`
+    checks and prepares each order (its customer is matched or created at once); when the block ends
+    the orders get their numbers and are written with their lines and payments, one statement per
+    table, their stock is reserved in one pass, and counts, assignments and history are written
+    together. Run it inside a transaction; a caller that wants to survive one order's failure wraps that
+    `order_create` in a savepoint and calls `discard(mark())`."""
+    from .assignment import Assigner
+
+    if _batch.get() is not None:
+        raise RuntimeError("creating_together() blocks do not nest")
+    with deferred() as recorded, memo_scope():
+        batch = OrderBatch(assigner=Assigner(), recorded=recorded)
+        token = _batch.set(batch)
+        try:
+            yield batch
+        finally:
+            _batch.reset(token)
+        _write_drafts(batch)
+
+
+def pending_order(store: Store, external_id: str) -> Order | None:
+    """An order of the current `creating_together()` block with this external id, not written yet."""
+    batch = _batch.get()
+    external_id = external_id.strip()[:100]
+    if batch is None or not external_id:
+        return None
+    return next(
+        (
+            d.order
+            for d in batch.drafts
+            if d.order.store_id == store.pk and d.order.external_id == external_id
+        ),
+        None,
+    )
+
+
 @transaction.atomic
 def order_create(*, data: OrderInput, actor: Actor) -> Order:
     """Create an order. Business problems (unknown codes or SKUs, price mismatch, no stock, invalid
-    phone) never reject it: it is created, flagged with `problems`, and shows in "Needs attention"."""
-    from .assignment import pick_manager
+    phone) never reject it: it is created, flagged with `problems`, and shows in "Needs attention".
+    Inside `creating_together()` the order is only prepared; it is written when the block ends."""
+    batch = _batch.get()
+    if batch is not None:
+        draft = _prepare(data, actor, batch.assigner)
+        batch.drafts.append(draft)
+        return draft.order
+    with creating_together() as batch:
+        draft = _prepare(data, actor, batch.assigner)
+        batch.drafts.append(draft)
+    return draft.order
 
+
+def _prepare(data: OrderInput, actor: Actor, assigner) -> _Draft:
     store = data.store
     problems: list[dict] = [dict(p) for p in data.problems]
     now = timezone.now()
@@ -518,8 +615,7 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
         or default_order_type()
     )
     channel = _by_code(Channel, data.channel, problems, "unknown_channel", "channel")
-    number, store_price_type = _next_number(store)
-    price_type = data.price_type or store_price_type
+    price_type = data.price_type or _store_price_type(store)
 
     customer = None
     if data.customer_id:
@@ -561,7 +657,6 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     created_at = data.created_at or now
     order = Order(
         store=store,
-        number=number,
         external_id=data.external_id.strip()[:100],
         customer=customer,
         company=company,
@@ -600,41 +695,110 @@ def order_create(*, data: OrderInput, actor: Actor) -> Order:
     )
     if not Decimal(0) <= order.discount_percent <= Decimal(100):
         raise OrderError({"discount_percent": _("The discount must be between 0 and 100%.")})
-    if order.manager_id is None:
-        order.manager = pick_manager(order)
-    order.save()
     lines = _build_lines(order, data.lines, problems)
-    OrderLine.objects.bulk_create(lines)
     payments = _payments(order, data.payments, problems)
-    Payment.objects.bulk_create(payments)
     _recompute(order, lines, payments)
-    # An order holds stock from creation until it ships or is cancelled, whatever open status it is
-    # created in (an integration may send one already confirmed); created as shipped, it writes off.
-    if status.stock_action in {StockAction.RESERVE, StockAction.WRITE_OFF} or not (
+    if order.manager_id is None:
+        order.manager = assigner.pick(order)
+    return _Draft(order=order, lines=lines, payments=payments, problems=problems, actor=actor)
+
+
+def _holds_stock(status: Status) -> bool:
+    """An order holds stock from creation until it ships or is cancelled, whatever open status it is
+    created in (an integration may send one already confirmed); created as shipped, it writes off."""
+    return status.stock_action in {StockAction.RESERVE, StockAction.WRITE_OFF} or not (
         status.stock_action or status.group.is_final
-    ):
-        problems += _apply_stock(order, StockAction.RESERVE, actor, lines, new_lines=True)
-    if status.stock_action == StockAction.WRITE_OFF:
-        _apply_stock(order, StockAction.WRITE_OFF, actor, lines)
-    _set_problems(order, problems)
-    order.save()
-    counts.add(store_id=store.pk, status_id=status.pk, delta=1)
-    record_change(
-        entity="order",
-        entity_id=order.pk,
-        action="created",
-        actor=actor,
-        related=_related(order),
-        changes={
-            "number": [None, order.number],
-            "status": [None, status.code],
-            "total": [None, order.total],
-            "lines": [None, [f"{ln.sku or ln.name} × {ln.quantity.normalize()}" for ln in lines]],
-        },
-        event="order.created",
-        payload=_payload(order, problems=[p["code"] for p in problems]),
     )
-    return order
+
+
+def _write_drafts(batch: OrderBatch) -> None:
+    drafts = batch.drafts
+    if drafts:
+        by_store: dict[int, list[Order]] = {}
+        for d in drafts:
+            by_store.setdefault(d.order.store_id, []).append(d.order)
+        for store_id in sorted(by_store):  # counter rows locked in one order by every writer
+            numbers = _take_numbers(store_id, len(by_store[store_id]))
+            for order, number in zip(by_store[store_id], numbers, strict=True):
+                order.number = number
+        plans = _plan_stock(drafts)
+        for d in drafts:
+            d.order.stock_state = _order_stock_state(d.lines)
+            _set_problems(d.order, d.problems)
+        Order.objects.bulk_create([d.order for d in drafts])
+        OrderLine.objects.bulk_create([ln for d in drafts for ln in d.lines])
+        Payment.objects.bulk_create([p for d in drafts for p in d.payments])
+        for plan, keys in plans:
+            plan.write(ids={key: obj.pk for key, obj in keys.items()})
+        for d in drafts:
+            if d.order.status.stock_action == StockAction.WRITE_OFF:  # created as shipped
+                _apply_stock(d.order, StockAction.WRITE_OFF, d.actor, d.lines)
+                d.order.save(update_fields=["stock_state"])
+        per_status: dict[tuple[int, int], int] = {}
+        for d in drafts:
+            key = (d.order.store_id, d.order.status_id)
+            per_status[key] = per_status.get(key, 0) + 1
+        counts.add_many(per_status)
+        for d in drafts:
+            order = d.order
+            record_change(
+                entity="order",
+                entity_id=order.pk,
+                action="created",
+                actor=d.actor,
+                related=_related(order),
+                changes={
+                    "number": [None, order.number],
+                    "status": [None, order.status.code],
+                    "total": [None, order.total],
+                    "lines": [None, [f"{ln.sku or ln.name} × {ln.quantity.normalize()}" for ln in d.lines]],
+                },
+                event="order.created",
+                payload=_payload(order, problems=[p["code"] for p in order.problems]),
+            )
+    batch.assigner.flush()
+
+
+def _plan_stock(drafts: list[_Draft]) -> list[tuple[stock.ReservationPlan, dict[int, Order | OrderLine]]]:
+    """Work out the new orders' reservations before they are written (each order in its turn), so
+    their lines and problems are inserted final. The orders have no ids yet: the plan uses negative
+    placeholders, `keys` maps them to the objects whose ids replace them after the insert."""
+    holding = [d for d in drafts if _holds_stock(d.order.status) and any(ln.offer_id for ln in d.lines)]
+    by_actor: dict[Actor, list[_Draft]] = {}
+    for d in holding:
+        by_actor.setdefault(d.actor, []).append(d)
+    plans = []
+    keys: dict[int, Order | OrderLine] = {}
+    for actor, group in by_actor.items():
+        requests, line_keys = [], {}
+        for d in group:
+            order_key = -(len(keys) + 1)
+            keys[order_key] = d.order
+            stocked = [ln for ln in d.lines if ln.offer_id]
+            line_requests = []
+            for ln in stocked:
+                line_key = -(len(keys) + 1)
+                keys[line_key] = ln
+                line_keys[id(ln)] = line_key
+                line_requests.append(
+                    stock.LineRequest(line_id=line_key, offer_id=ln.offer_id, quantity=ln.quantity)
+                )
+            requests.append(
+                stock.OrderRequest(
+                    store=d.order.store,
+                    order_id=order_key,
+                    lines=line_requests,
+                    offers={ln.offer_id: ln.offer for ln in stocked},
+                )
+            )
+        plan = stock.stock_plan(orders=requests, actor=actor, new_lines=True)
+        for d, request in zip(group, requests, strict=True):
+            stocked = [ln for ln in d.lines if ln.offer_id]
+            d.problems += _take_reservations(
+                stocked, plan.results[request.order_id], key=lambda ln: line_keys[id(ln)]
+            )
+        plans.append((plan, keys))
+    return plans
 
 
 # --- edits ----------------------------------------------------------------------------------
