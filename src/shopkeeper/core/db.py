@@ -17,17 +17,13 @@ def joined_savepoints(active: bool = True) -> Iterator[None]:
     Every service opens its own atomic block, so a batch that processes each item under one savepoint
     would otherwise pay four or five more savepoint round trips per item for nothing."""
     connection = transaction.get_connection()
-    if not active or not connection.in_atomic_block:
+    if not active or not connection.in_atomic_block or "savepoint" in vars(connection):  # or joined already
         yield
         return
-    features = connection.features
-    shadowed = "uses_savepoints" in vars(features)
-    before = features.uses_savepoints
-    features.uses_savepoints = False  # Atomic asks `connection.savepoint()`, which then opens none
+    # Atomic.__enter__ asks `connection.savepoint()` for a savepoint id; None means "none opened" (as
+    # for savepoint=False), and an error then dooms the block up to the enclosing savepoint.
+    connection.savepoint = lambda: None
     try:
         yield
     finally:
-        if shadowed:
-            features.uses_savepoints = before
-        else:
-            del features.uses_savepoints
+        del connection.savepoint  # the class's method again

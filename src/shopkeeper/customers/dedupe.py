@@ -36,23 +36,34 @@ def active_customers(store) -> QuerySet[Customer]:
     return Customer.objects.filter(store=store, merged_into__isnull=True, erased_at__isnull=True)
 
 
-def find_candidates(customer: Customer) -> dict[int, list[str]]:
-    """Other live customers of the store sharing a phone, an email, or the name and address."""
+def find_candidates(
+    customer: Customer,
+    *,
+    e164s: list[str] | None = None,
+    emails: list[str] | None = None,
+    addresses: list[dict[str, str]] | None = None,
+) -> dict[int, list[str]]:
+    """Other live customers of the store sharing a phone, an email, or the name and address. A caller
+    that has just written the customer's contacts passes them (E.164 phones, valid emails, addresses)."""
     others = active_customers(customer.store).exclude(pk=customer.pk)
     found: dict[int, list[str]] = {}
-    e164s = [p for p in customer.phones.values_list("e164", flat=True) if p]
+    if e164s is None:
+        e164s = [p for p in customer.phones.values_list("e164", flat=True) if p]
     if e164s:
         for pk in others.filter(phones__e164__in=e164s).values_list("pk", flat=True).distinct()[:20]:
             found.setdefault(pk, []).append("phone")
-    emails = [e for e in customer.emails.filter(is_valid=True).values_list("email", flat=True)]
+    if emails is None:
+        emails = list(customer.emails.filter(is_valid=True).values_list("email", flat=True))
     if emails:
         for pk in others.filter(emails__email__in=emails).values_list("pk", flat=True).distinct()[:20]:
             found.setdefault(pk, []).append("email")
     if customer.first_name and customer.last_name:
+        if addresses is None:
+            addresses = list(customer.addresses.values("city", "street", "postcode"))
         places = [
-            (a.city.lower(), a.street.lower(), a.postcode)
-            for a in customer.addresses.all()
-            if a.city or a.postcode
+            (a["city"].lower(), a["street"].lower(), a["postcode"])
+            for a in addresses
+            if a["city"] or a["postcode"]
         ]
         if places:
             same_name = others.filter(search_name=customer.search_name)

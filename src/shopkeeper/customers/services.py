@@ -233,7 +233,12 @@ def customer_create(
         payload=_customer_payload(customer),
     )
     if find_duplicates:
-        found = dedupe.find_candidates(customer)
+        found = dedupe.find_candidates(
+            customer,
+            e164s=[p.e164 for p in phones if p.e164],
+            emails=[e.email for e in emails if e.is_valid],
+            addresses=[address] if address else [],
+        )
         if found:
             dedupe.queue_candidates(customer, found)
             problems.append("possible_duplicate_customer")

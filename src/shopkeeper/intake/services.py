@@ -389,7 +389,7 @@ def _process(entry: InboundRequest, *, actor: Actor | None, api_key: Any, verify
             flags += _update(found, data_in, actor)
         return Outcome(200, order_id=found, flags=flags)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), joined_savepoints():  # one savepoint, for the race below
             order_data = order_input(data_in, store)
             order_data.problems = [f for f in normalised.flags if f.get("code") in ORDER_FLAGS]
             order = orders.order_create(data=order_data, actor=actor)
@@ -492,6 +492,18 @@ def inbound_run_many(*, entry_ids: list[int], api_key: Any = None) -> list[Outco
     return [inbound_run(entry_id=pk, api_key=api_key) for pk in entry_ids]
 
 
+def _skus(entries: list[InboundRequest]) -> set[str]:
+    """The SKUs native payloads name (others are found one order at a time)."""
+    skus: set[str] = set()
+    for entry in entries:
+        try:
+            lines = json.loads(bytes(entry.body or b"")).get("lines")
+            skus |= {str(ln["sku"]) for ln in lines if isinstance(ln, dict) and ln.get("sku")}
+        except (ValueError, AttributeError, TypeError):
+            continue
+    return skus
+
+
 @transaction.atomic
 def _run_many(entry_ids: list[int], api_key: Any) -> list[Outcome]:
     qs = InboundRequest.objects.filter(pk__in=entry_ids).order_by("pk")
@@ -501,6 +513,7 @@ def _run_many(entry_ids: list[int], api_key: Any) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     fresh = [entries[pk] for pk in entry_ids if pk in entries and entries[pk].status == EntryStatus.RECEIVED]
     with orders.creating_together() as batch:
+        orders.warm_catalog(_skus(fresh))
         for entry in fresh:
             mark = batch.mark()
             outcome = _attempt(entry, actor=None, api_key=api_key, verify=True, joined=True)

@@ -213,17 +213,67 @@ def _quantity(value: Any, index: int) -> Decimal:
     return quantity
 
 
+@dataclass
+class _Catalog:
+    """Offers and prices read in one unit of work (a batch of orders reads them once)."""
+
+    by_sku: dict[str, Offer | None] = field(default_factory=dict)
+    by_id: dict[int, Offer | None] = field(default_factory=dict)
+    prices: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    priced: set[int] = field(default_factory=set)  # offers whose prices of every type are loaded
+
+    def load(self, skus: set[str], ids: set[int]) -> None:
+        skus = {s for s in skus if s not in self.by_sku}
+        ids = {i for i in ids if i not in self.by_id}
+        if not (skus or ids):
+            return
+        for offer in Offer.objects.filter(Q(sku__in=skus) | Q(pk__in=ids)).select_related("product"):
+            self.by_sku[offer.sku] = self.by_id[offer.pk] = offer
+        for sku in skus:
+            self.by_sku.setdefault(sku, None)
+        for pk in ids:
+            self.by_id.setdefault(pk, None)
+
+    def load_prices(self, offer_ids: set[int]) -> None:
+        missing = offer_ids - self.priced
+        if missing:
+            for offer_id, code, amount in Price.objects.filter(offer_id__in=missing).values_list(
+                "offer_id", "price_type__code", "amount"
+            ):
+                self.prices[(offer_id, code)] = amount
+            self.priced |= missing
+
+
+def _catalog() -> _Catalog:
+    return memoized(("order_catalog",), _Catalog)
+
+
+def warm_catalog(skus: set[str]) -> None:
+    """Read the offers (and their prices) of these SKUs at once for the orders of this unit of work."""
+    catalog = _catalog()
+    catalog.load({s.strip() for s in skus if s and s.strip()}, set())
+    catalog.load_prices({o.pk for o in catalog.by_sku.values() if o is not None})
+
+
 def _build_lines(order: Order, inputs: list[LineInput], problems: list, start: int = 0) -> list[OrderLine]:
     if len(inputs) > MAX_LINES:
         raise OrderError({"lines": _("An order can have at most %(n)s lines.") % {"n": MAX_LINES}})
-    skus = {line.sku.strip() for line in inputs if line.sku and not line.offer_id}
-    ids = {line.offer_id for line in inputs if line.offer_id}
-    offers = list(Offer.objects.filter(Q(sku__in=skus) | Q(pk__in=ids)).select_related("product"))
-    by_sku = {o.sku: o for o in offers}
-    by_id = {o.pk: o for o in offers}
+    catalog = _catalog()
+    catalog.load(
+        {line.sku.strip() for line in inputs if line.sku and not line.offer_id},
+        {line.offer_id for line in inputs if line.offer_id},
+    )
+    by_sku, by_id = catalog.by_sku, catalog.by_id
+    offers = {
+        o.pk
+        for o in (by_id.get(ln.offer_id) if ln.offer_id else by_sku.get(ln.sku.strip()) for ln in inputs)
+        if o
+    }
+    catalog.load_prices(offers)
     prices = {
-        p.offer_id: p.amount
-        for p in Price.objects.filter(offer__in=offers, price_type__code=order.price_type)
+        pk: catalog.prices[(pk, order.price_type)]
+        for pk in offers
+        if (pk, order.price_type) in catalog.prices
     }
     rows = []
     for i, data in enumerate(inputs):
