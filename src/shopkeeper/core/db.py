@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connections, models, router, transaction
 
 
 @contextmanager
@@ -27,3 +27,46 @@ def joined_savepoints(active: bool = True) -> Iterator[None]:
         yield
     finally:
         del connection.savepoint  # the class's method again
+
+
+def bulk_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """Write `fields` of many rows in one `UPDATE ... FROM (VALUES ...)` statement.
+
+    Django's `QuerySet.bulk_update` builds a CASE expression per field with a branch per row; for a
+    hundred rows building it costs more than the rest of a batch of orders. This sends the values as
+    a table instead (PostgreSQL, and SQLite >= 3.33)."""
+    for start in range(0, len(objs), CHUNK):
+        _update_chunk(objs[start : start + CHUNK], fields)
+
+
+CHUNK = 500
+
+
+def _update_chunk(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [meta.get_field(name) for name in fields]
+    pk = meta.pk
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    rows, params = [], []
+    for obj in objs:
+        rows.append("(" + ", ".join(["%s"] * (len(columns) + 1)) + ")")
+        params.append(pk.get_db_prep_value(obj.pk, connection))
+        params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
+    if connection.vendor == "postgresql":
+        names = ["id", *(f"c{i}" for i in range(len(columns)))]
+        assignments = ", ".join(
+            f"{quote(f.column)} = CAST(v.c{i} AS {f.db_type(connection)})" for i, f in enumerate(columns)
+        )
+        source = f"(VALUES {', '.join(rows)}) AS v({', '.join(names)})"
+        match = f"{table}.{quote(pk.column)} = CAST(v.id AS {pk.db_type(connection)})"
+    else:  # SQLite names the columns of VALUES column1, column2, ...
+        assignments = ", ".join(f"{quote(f.column)} = v.column{i + 2}" for i, f in enumerate(columns))
+        source = f"(VALUES {', '.join(rows)}) AS v"
+        match = f"{table}.{quote(pk.column)} = v.column1"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {assignments} FROM {source} WHERE {match}", params)  # noqa: S608

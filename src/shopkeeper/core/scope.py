@@ -35,3 +35,9 @@ def memoized[T](key: Hashable, compute: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+def peek(key: Hashable) -> Any:
+    """What the current scope holds under `key` (None outside a scope or if nothing is there)."""
+    memo = _memo.get()
+    return None if memo is None else memo.get(key)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from shopkeeper.core.changes import Actor, apply_changes, record_change
 from shopkeeper.core.scope import memoized
 
-from . import dedupe
+from . import dedupe, known
 from .customfields import validate_custom_fields
 from .metrics import customer_metrics_recompute
 from .models import (
@@ -99,10 +99,15 @@ def _customer_payload(customer: Customer) -> dict[str, Any]:
 
 
 def _add_phones(
-    customer: Customer, phones: list[str], problems: list[str], *, new: bool = False
+    customer: Customer, phones: list[str], problems: list[str], *, new: bool = False, index=None
 ) -> list[CustomerPhone]:
     region = default_region(customer.store)
-    existing = [] if new else list(customer.phones.order_by("position", "id"))
+    if new:
+        existing = []
+    elif index is not None:
+        existing = list(index.phones[customer.pk])
+    else:
+        existing = list(customer.phones.order_by("position", "id"))
     have = {p.e164 or p.raw for p in existing}
     start = len(have)
     rows = []
@@ -130,9 +135,14 @@ def _add_phones(
 
 
 def _add_emails(
-    customer: Customer, emails: list[str], problems: list[str], *, new: bool = False
+    customer: Customer, emails: list[str], problems: list[str], *, new: bool = False, index=None
 ) -> list[CustomerEmail]:
-    existing = [] if new else list(customer.emails.order_by("position", "id").values_list("email", flat=True))
+    if new:
+        existing = []
+    elif index is not None:
+        existing = list(index.emails[customer.pk])
+    else:
+        existing = list(customer.emails.order_by("position", "id").values_list("email", flat=True))
     have = set(existing)
     start = len(have)
     rows = []
@@ -232,6 +242,9 @@ def customer_create(
         event="customer.created",
         payload=_customer_payload(customer),
     )
+    index = known.current(store)
+    if index is not None:
+        index.learn(customer, phones=phones, emails=[e.email for e in emails], address=address)
     if find_duplicates:
         found = dedupe.find_candidates(
             customer,
@@ -260,15 +273,22 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
     )
     region = default_region(store)
     problems: list[str] = []
+    index = known.current(store)
     if policy.reuse_on_phone:
         e164s = [p.e164 for p in (normalize_phone(v, region) for v in data.all_phones()) if p.is_valid]
-        match = dedupe.active_customers(store).filter(phones__e164__in=e164s).order_by("id").first()
+        if index is not None:
+            match = index.match_phone(e164s)
+        else:
+            match = dedupe.active_customers(store).filter(phones__e164__in=e164s).order_by("id").first()
         if e164s and match is not None:
             match.store = store
             return _enrich(match, data, actor, problems), problems
     if policy.reuse_on_email:
         emails = [e.email for e in map(normalize_email, data.all_emails()) if e.is_valid]
-        match = dedupe.active_customers(store).filter(emails__email__in=emails).order_by("id").first()
+        if index is not None:
+            match = index.match_email(emails)
+        else:
+            match = dedupe.active_customers(store).filter(emails__email__in=emails).order_by("id").first()
         if emails and match is not None:
             match.store = store
             return _enrich(match, data, actor, problems), problems
@@ -285,13 +305,25 @@ def _follow_merge(customer: Customer) -> Customer:
 
 def _enrich(customer: Customer, data: CustomerInput, actor: Actor, problems: list[str]) -> Customer:
     """A reused customer learns the new phones / emails / address it was matched with."""
-    phones = _add_phones(customer, data.all_phones(), problems)
-    emails = _add_emails(customer, data.all_emails(), problems)
+    index = known.current(customer.store)
+    if index is not None and not index.has_contacts(customer):
+        index = None
+    phones = _add_phones(customer, data.all_phones(), problems, index=index)
+    emails = _add_emails(customer, data.all_emails(), problems, index=index)
     address = _clean_address(data.address)
     added_address = False
-    if address and not customer.addresses.filter(**address).exists():
+    if address and not (
+        index.has_address(customer, address) if index else customer.addresses.filter(**address).exists()
+    ):
         Address.objects.create(customer=customer, **address)
         added_address = True
+    if index is not None:
+        index.learn(
+            customer,
+            phones=phones,
+            emails=[e.email for e in emails],
+            address=address if added_address else None,
+        )
     if phones or emails or added_address:
         record_change(
             entity="customer",

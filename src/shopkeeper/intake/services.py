@@ -26,9 +26,10 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticError
 
 from shopkeeper.core.changes import Actor, apply_changes, record_change
-from shopkeeper.core.db import joined_savepoints
+from shopkeeper.core.db import bulk_update, joined_savepoints
 from shopkeeper.core.problems import problem_type
 from shopkeeper.core.scope import memoized
+from shopkeeper.customers import known as known_customers
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders import services as orders
 from shopkeeper.orders.inputs import delivery_input, line_input, order_input, payment_inputs
@@ -492,16 +493,32 @@ def inbound_run_many(*, entry_ids: list[int], api_key: Any = None) -> list[Outco
     return [inbound_run(entry_id=pk, api_key=api_key) for pk in entry_ids]
 
 
-def _skus(entries: list[InboundRequest]) -> set[str]:
-    """The SKUs native payloads name (others are found one order at a time)."""
+def _warm(entries: list[InboundRequest], api_key: Any) -> None:
+    """Read what the batch's native payloads name at once: the offers of their SKUs and the customers
+    of their phones and emails (anything else is found one order at a time)."""
     skus: set[str] = set()
+    buyers: dict[str, tuple[list[str], list[str]]] = {}
     for entry in entries:
         try:
-            lines = json.loads(bytes(entry.body or b"")).get("lines")
+            payload = json.loads(bytes(entry.body or b""))
+            lines = payload.get("lines") or []
             skus |= {str(ln["sku"]) for ln in lines if isinstance(ln, dict) and ln.get("sku")}
+            buyer = payload.get("customer") or {}
+            phones, emails = buyers.setdefault(str(payload.get("store", "")), ([], []))
+            for key, into in (("phone", phones), ("email", emails)):
+                more = buyer.get(f"{key}s")
+                values = [buyer.get(key), *(more if isinstance(more, list) else [])]
+                into += [v for v in values if isinstance(v, str) and v]
         except (ValueError, AttributeError, TypeError):
             continue
-    return skus
+    orders.warm_catalog(skus)
+    store_ids = api_key.store_ids() if api_key is not None else None
+    for code, (phones, emails) in buyers.items():
+        try:
+            store = _store(code, store_ids)
+        except Rejected:
+            continue
+        known_customers.warm(store, phones=phones, emails=emails)
 
 
 @transaction.atomic
@@ -513,7 +530,7 @@ def _run_many(entry_ids: list[int], api_key: Any) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     fresh = [entries[pk] for pk in entry_ids if pk in entries and entries[pk].status == EntryStatus.RECEIVED]
     with orders.creating_together() as batch:
-        orders.warm_catalog(_skus(fresh))
+        _warm(fresh, api_key)
         for entry in fresh:
             mark = batch.mark()
             outcome = _attempt(entry, actor=None, api_key=api_key, verify=True, joined=True)
@@ -522,7 +539,7 @@ def _run_many(entry_ids: list[int], api_key: Any) -> list[Outcome]:
             outcomes[entry.pk] = outcome
     for entry in fresh:
         _set_result(entry, outcomes[entry.pk].settle())
-    InboundRequest.objects.bulk_update(fresh, MARKED_FIELDS)
+    bulk_update(fresh, MARKED_FIELDS)
     for pk in entry_ids:
         if pk not in outcomes:
             outcomes[pk] = (

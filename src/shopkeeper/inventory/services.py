@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from shopkeeper.catalog.models import Offer
 from shopkeeper.core.changes import Actor, record_change, update_recorded
+from shopkeeper.core.db import bulk_update
 from shopkeeper.core.scope import memoized
 from shopkeeper.stores.models import ReservationStrategy, Store
 
@@ -183,7 +184,7 @@ class _Ledger:
 
     def flush(self) -> None:
         if self.dirty:
-            StockLevel.objects.bulk_update(list(self.dirty.values()), ["on_hand", "reserved"])
+            bulk_update(list(self.dirty.values()), ["on_hand", "reserved"])
         if self.movements:
             Movement.objects.bulk_create(self.movements)
 

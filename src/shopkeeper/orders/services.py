@@ -156,7 +156,11 @@ def _take_numbers(store_id: int, n: int) -> list[str]:
             if row is not None:
                 prefix, last = row
                 return [f"{prefix}{number}" for number in range(last - n + 1, last + 1)]
-            StoreOrderSettings.objects.get_or_create(store_id=store_id)
+            # The store's first order: create its counter row (no savepoint needed if a parallel
+            # first order creates it too).
+            StoreOrderSettings.objects.bulk_create(
+                [StoreOrderSettings(store_id=store_id)], ignore_conflicts=True
+            )
     raise RuntimeError("order counter row missing")
 
 
