@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
+# BENCH_VAR moves the SQLite files, metadata and logs elsewhere (a second bench next to another one).
+VAR = Path(os.environ.get("BENCH_VAR") or ROOT / "var" / "bench")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 PG_NAME = os.environ.get("BENCH_PG_NAME", "bench")
 DATABASES = ("sqlite", "postgresql")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 
@@ -26,6 +27,18 @@ def register_section(section: Section) -> None:
     _sections[section.key] = section
 
 
+_urls: dict[tuple[str, str, object, str], str] = {}
+
+
+def _url(url_name: str) -> str:
+    """`reverse(url_name)`, kept per script prefix and URLconf (every page's menu reverses ~20 names)."""
+    key = (url_name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    url = _urls.get(key)
+    if url is None:
+        url = _urls[key] = reverse(url_name)
+    return url
+
+
 def sections_for(user, group: str | None = None) -> list[dict]:
     items = []
     for s in sorted(_sections.values(), key=lambda s: s.order):
@@ -37,7 +50,7 @@ def sections_for(user, group: str | None = None) -> list[dict]:
             {
                 "key": s.key,
                 "label": s.label,
-                "url": reverse(s.url_name),
+                "url": _url(s.url_name),
                 "icon": s.icon,
                 "group": s.group,
             }

@@ -259,6 +259,15 @@ def customer_timeline(customer: Customer, limit: int = 50) -> list[Change]:
     return sorted(changes.values(), key=lambda c: c.pk, reverse=True)[:limit]
 
 
+def open_duplicates(customer: Customer, limit: int = 10) -> list[DuplicateCandidate]:
+    """The open duplicate candidates shown on a customer's card. Most customers have none: that case is
+    one query without joins; the others are read again with the other customer and its store."""
+    qs = DuplicateCandidate.objects.filter(customer=customer, status=DuplicateStatus.OPEN)
+    if not qs.only("id").exists():
+        return []
+    return list(qs.select_related("other__store")[:limit])
+
+
 def company_list(*, q: str = "", store: str = "", user=None, store_ids=None) -> QuerySet[Company]:
     qs = companies_visible(user=user, store_ids=store_ids)
     if q:
@@ -323,12 +332,14 @@ def entity_orders(
 
     if not apps.is_installed("shopkeeper.orders") or not user.has_perm("orders.view_order"):
         return None
+    from shopkeeper.orders import dictionaries
+    from shopkeeper.orders.models import Status
     from shopkeeper.orders.selectors import orders_visible
 
     qs = orders_visible(user=user)
     qs = qs.filter(customer=customer) if customer is not None else qs.filter(company=company)
-    return list(
-        qs.select_related("status", "store")
+    orders = list(
+        qs.select_related("store")
         .only(
             "id",
             "number",
@@ -336,12 +347,16 @@ def entity_orders(
             "total",
             "payment_status",
             "is_cancelled",
-            "status__name",
-            "status__code",
+            "status_id",
             "store__currency",
         )
         .order_by("-created_at", "-id")[:limit]
     )
+    for order in orders:  # statuses from the orders app's dictionary cache instead of a join
+        status = dictionaries.by_pk(Status, order.status_id)
+        if status is not None:
+            order.status = status
+    return orders
 
 
 def customer_export(customer: Customer) -> dict[str, Any]:

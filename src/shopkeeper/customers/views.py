@@ -165,15 +165,9 @@ def _export_csv(qs) -> HttpResponse:
 
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(
-        selectors.with_card_relations(_customers(request)).select_related("merged_into"), pk=pk
-    )
+    # `merged_into` is read (one query) only on the card of a merged customer.
+    customer = get_object_or_404(selectors.with_card_relations(_customers(request)), pk=pk)
     phones = [(p, format_phone(p.e164, p.raw)) for p in customer.phones.all()]
-    duplicates = list(
-        DuplicateCandidate.objects.filter(customer=customer, status="open").select_related("other__store")[
-            :10
-        ]
-    )
     return render(
         request,
         "customers/detail.html",
@@ -181,8 +175,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "phones": phones,
             "timeline": selectors.customer_timeline(customer),
-            "note_form": NoteForm(),
-            "duplicates": duplicates,
+            "duplicates": selectors.open_duplicates(customer),
             **_orders_context(request, customer=customer),
         },
     )
@@ -355,7 +348,6 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "company": company,
             "timeline": timeline(entity="company", entity_id=company.pk),
             "contact_form": ContactForm(),
-            "note_form": NoteForm(),
             **_orders_context(request, company=company),
         },
     )

@@ -3,10 +3,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.accounts.models import User
 from shopkeeper.core.forms import StyledFormMixin
+from shopkeeper.core.renderers import FAST_RENDERER
 from shopkeeper.stores.models import Store
 
 from .models import (
@@ -19,6 +21,34 @@ from .models import (
     PaymentType,
     Status,
 )
+from .selectors import active_rows
+
+
+class _CachedRows(ModelChoiceIterator):
+    """The options of a `DictionaryChoiceField`: active rows from the dictionary cache."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in active_rows(self.queryset.model):
+            yield self.choice(row)
+
+    def __len__(self) -> int:
+        return len(active_rows(self.queryset.model)) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(active_rows(self.queryset.model))
+
+
+class DictionaryChoiceField(forms.ModelChoiceField):
+    """An order dictionary (channel, delivery type, payment type ...). The options shown come from the
+    per-process cache (orders/dictionaries.py: the rows `is_active=True` reads, in the same order), so
+    showing a form costs no query; a posted value is still looked up in the database."""
+
+    iterator = _CachedRows
+
+    def __init__(self, model, **kwargs) -> None:
+        super().__init__(queryset=model.objects.filter(is_active=True), **kwargs)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -27,8 +57,10 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class OrderFieldsForm(StyledFormMixin, forms.Form):
+    default_renderer = FAST_RENDERER  # the card shows this form on every view
+
     manager = UserChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False)
-    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), required=False)
+    channel = DictionaryChoiceField(Channel, label=_("Channel"), required=False)
     customer_comment = forms.CharField(
         label=_("Customer comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )
@@ -41,9 +73,7 @@ class OrderFieldsForm(StyledFormMixin, forms.Form):
     discount_amount = forms.DecimalField(
         label=_("Order discount"), min_value=0, decimal_places=2, required=False
     )
-    delivery_type = forms.ModelChoiceField(
-        label=_("Delivery type"), queryset=DeliveryType.objects.none(), required=False
-    )
+    delivery_type = DictionaryChoiceField(DeliveryType, label=_("Delivery type"), required=False)
     delivery_cost = forms.DecimalField(
         label=_("Delivery cost"), min_value=0, decimal_places=2, required=False
     )
@@ -73,8 +103,6 @@ class OrderFieldsForm(StyledFormMixin, forms.Form):
                 )
                 field.widget.attrs["class"] = css
         self.fields["manager"].queryset = User.objects.filter(is_active=True).order_by("username")
-        self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
-        self.fields["delivery_type"].queryset = DeliveryType.objects.filter(is_active=True)
 
     def clean(self):
         data = super().clean()
@@ -96,16 +124,12 @@ class StatusForm(forms.Form):
 
 
 class PaymentForm(StyledFormMixin, forms.Form):
-    payment_type = forms.ModelChoiceField(
-        label=_("Payment type"), queryset=PaymentType.objects.none(), required=False
-    )
+    default_renderer = FAST_RENDERER
+
+    payment_type = DictionaryChoiceField(PaymentType, label=_("Payment type"), required=False)
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2)
     status = forms.ChoiceField(label=_("Status"), choices=PaymentState.choices, initial=PaymentState.PAID)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["payment_type"].queryset = PaymentType.objects.filter(is_active=True)
 
 
 class NewOrderForm(StyledFormMixin, forms.Form):

@@ -20,7 +20,7 @@ from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.stores.models import Store
 
 from . import counts, dictionaries
-from .models import Channel, DeliveryType, Order, OrderType, Status, StatusGroup
+from .models import Channel, DeliveryType, Order, OrderType, PaymentType, Status, StatusGroup
 
 SORTS = {
     "-created": ("-created_at", "-id"),
@@ -226,6 +226,12 @@ def _rare(store_ids: list[int], status_ids: set[int]) -> bool:
     return chosen * 20 < sum(n for _status, n in scope)
 
 
+def active_rows(model) -> list[Any]:
+    """The active rows of an order dictionary in their display order (the model's ordering), from the
+    per-process cache: what `model.objects.filter(is_active=True)` reads, without the query."""
+    return [row for row in dictionaries.by_code(model).values() if row.is_active]
+
+
 def _ids(model, codes: list[str]) -> list[int]:
     table = dictionaries.by_code(model)
     return [table[code].pk for code in codes if code in table]
@@ -283,9 +289,36 @@ def orders_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet
     return qs
 
 
+# What a row of the list shows (orders/templatetags/order_list.py) and what its cursor and the dictionary
+# cache need: the JSON columns, comments and money breakdown of an order are not read for the list.
+LIST_FIELDS = (
+    "id",
+    "number",
+    "store__code",
+    "store__currency",
+    "manager__username",
+    "manager__first_name",
+    "manager__last_name",
+    "customer_name",
+    "phone",
+    "total",
+    "payment_status",
+    "status_id",
+    "channel_id",
+    "order_type_id",
+    "delivery_type_id",
+    "cancel_reason_id",
+    "needs_attention",
+    "overdue_at",
+    "is_final",
+    "created_at",
+    "status_changed_at",
+)
+
+
 def list_queryset(qs: QuerySet[Order]) -> QuerySet[Order]:
     """Rows for the list; dictionary relations come from `dictionaries.attach` (see keyset_page)."""
-    return qs.select_related("store", "manager", "customer")
+    return qs.select_related("store", "manager").only(*LIST_FIELDS)
 
 
 # --- keyset pagination for the HTML list ----------------------------------------------------
@@ -354,16 +387,23 @@ def group_counters(per_status: dict[int, int]) -> list[dict[str, Any]]:
         status = dictionaries.by_pk(Status, status_id)
         if status is not None:
             totals[status.group_id] = totals.get(status.group_id, 0) + n
-    return [{"group": g, "count": totals.get(g.pk, 0)} for g in StatusGroup.objects.order_by("position")]
+    # The groups (fixed by the defaults migration) from the dictionary cache, in their display order.
+    groups = dictionaries.by_code(StatusGroup).values()
+    return [{"group": g, "count": totals.get(g.pk, 0)} for g in groups]
 
 
 def order_card(*, order_id: int, qs: QuerySet[Order]) -> Order:
     order = (
         qs.select_related("store", "manager", "customer", "company")
-        .prefetch_related("lines", "payments__payment_type")
+        .prefetch_related("lines", "payments")
         .get(pk=order_id)
     )
     dictionaries.attach([order])
+    for payment in order.payments.all():  # payment types from the dictionary cache, not a query
+        if payment.payment_type_id is not None:
+            payment_type = dictionaries.by_pk(PaymentType, payment.payment_type_id)
+            if payment_type is not None:
+                payment.payment_type = payment_type
     if order.customer is not None and order.customer.store_id == order.store_id:
         order.customer.store = order.store  # for its name order, without another query
     return order

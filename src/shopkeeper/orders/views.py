@@ -50,6 +50,7 @@ from .models import (
 )
 from .selectors import (
     OrderFilter,
+    active_rows,
     group_counters,
     keyset_page,
     list_queryset,
@@ -150,11 +151,14 @@ def order_list(request: HttpRequest) -> HttpResponse:
         return render(request, "orders/list.html#page", context)
     context.update(
         counters=_counters(request, flt),
-        statuses=Status.objects.filter(is_active=True).select_related("group"),
+        # The dictionaries from the per-process cache (same rows and order as the queries they replace).
+        statuses=active_rows(Status),
         stores=Store.objects.filter(is_active=True),
-        channels=Channel.objects.filter(is_active=True),
-        delivery_types=DeliveryType.objects.filter(is_active=True),
-        managers=User.objects.filter(is_active=True).order_by("username"),
+        channels=active_rows(Channel),
+        delivery_types=active_rows(DeliveryType),
+        managers=User.objects.filter(is_active=True)
+        .only("id", "username", "first_name", "last_name")
+        .order_by("username"),
         saved_views=SavedView.objects.filter(Q(owner=request.user) | Q(is_shared=True)),
         payment_statuses=PaymentStatus.choices,
     )
@@ -221,9 +225,13 @@ def _card_context(request: HttpRequest, order: Order) -> dict:
             _visible(request)
             .filter(customer_id=order.customer_id)
             .exclude(pk=order.pk)
-            .select_related("status")
+            .only("id", "number", "created_at", "total", "status_id")
             .order_by("-created_at")[:5]
         )
+        for o in customer_orders:  # the status from the dictionary cache, not a join
+            status = dictionaries.by_pk(Status, o.status_id)
+            if status is not None:
+                o.status = status
     fields_form = OrderFieldsForm(
         initial={
             "manager": order.manager_id,
@@ -239,21 +247,26 @@ def _card_context(request: HttpRequest, order: Order) -> dict:
             "delivery_time_from": order.delivery_time_from,
             "delivery_time_to": order.delivery_time_to,
             "tracking_number": order.tracking_number,
-        }
+        },
+        custom_initial=order.custom_fields,  # else the card shows them empty and a save clears them
     )
+    can_edit = request.user.has_perm("orders.change_order")
+    # The status buttons and the payment form are shown to editors only: built only for them.
     return {
         "order": order,
         "lines": lines,
-        "allowed": services.allowed_targets(order, request.user),
+        "allowed": services.allowed_targets(order, request.user) if can_edit else [],
         "timeline": timeline(entity="order", entity_id=order.pk, limit=100),
         "customer_orders": customer_orders,
         "fields_form": fields_form,
         # What is still due, when anything is (a refund or a correction is typed in by hand).
         "payment_form": PaymentForm(
             initial={"amount": order.total - order.paid_amount} if order.total > order.paid_amount else {}
-        ),
-        "cancel_reasons": CancelReason.objects.filter(is_active=True),
-        "can_edit": request.user.has_perm("orders.change_order"),
+        )
+        if can_edit
+        else None,
+        "cancel_reasons": active_rows(CancelReason),
+        "can_edit": can_edit,
     }
 
 

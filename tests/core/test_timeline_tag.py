@@ -1,0 +1,79 @@
+"""The timeline tag writes what the timeline's template loop wrote (kept here as the reference)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.template import engines
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from shopkeeper.core.models import Change
+
+REFERENCE = """{% load i18n shopkeeper %}<ol class="list-unstyled sk-timeline mb-0" data-testid="timeline">
+{% for c in entries %}
+  <li class="sk-timeline-item">
+    <div class="small text-body-secondary">{{ c.at|date:"d M Y H:i" }} · {% if c.actor_type == "user" %}<i class="bi bi-person"></i>{% elif c.actor_type == "api_key" %}<i class="bi bi-key"></i>{% elif c.actor_type == "rule" %}<i class="bi bi-lightning"></i>{% else %}<i class="bi bi-gear"></i>{% endif %} {{ c.actor_label }}{% if c.source %} · {{ c.source }}{% endif %}</div>
+    <div>{% if c.entity != entity %}<span class="fw-semibold">{{ c.entity|entity_label }}</span> {% endif %}{{ c.action|action_label }}</div>
+    {% if c.action == "commented" %}<div class="sk-comment">{{ c.changes.comment.1 }}</div>
+    {% elif c.entity == "note" %}<div class="sk-comment">{{ c.changes.text.1 }}</div>
+    {% elif c.changes %}<ul class="small mb-0 ps-3">{% for field, pair in c.changes.items %}<li><span class="text-body-secondary">{{ field|field_label:c.entity }}</span>: {% if pair.0 is not None %}<del>{% change_text pair.0 c.entity field %}</del> → {% endif %}{% change_text pair.1 c.entity field %}</li>{% endfor %}</ul>{% endif %}
+  </li>
+{% empty %}
+  <li class="small text-body-secondary">{% translate "Nothing yet." %}</li>
+{% endfor %}
+</ol>
+"""
+
+NASTY = "<script>alert('x')</script> & \"q\""
+AT = dt.datetime(2026, 3, 1, 22, 5, tzinfo=dt.UTC)
+
+
+def _change(**kwargs) -> Change:
+    values = {
+        "at": AT,
+        "entity": "order",
+        "entity_id": 1,
+        "action": "updated",
+        "changes": {},
+        "actor_type": "user",
+        "actor_label": "ann",
+        "source": "ui",
+    }
+    return Change(**{**values, **kwargs})
+
+
+ENTRIES = [
+    _change(changes={"status": ["new", "confirmed"], "total": ["1.00", "2.00"]}),
+    _change(action="commented", changes={"comment": [None, NASTY]}, actor_type="api_key", source=""),
+    _change(entity="note", action="created", changes={"text": [None, NASTY]}, actor_type="rule"),
+    _change(entity="customer", action="merged", changes={"first_name": [NASTY, None]}, actor_type="system"),
+    _change(changes={"lines": [[{"sku": NASTY}], []], "reservations": [None, {"wh": "1"}]}),
+    _change(changes={"odd": "not a pair", "short": [1], "none": None, "flag": [False, True]}),
+    _change(changes=["not", "a", "dict"], actor_label=NASTY, source=NASTY),
+    _change(action="commented", changes={}),
+    _change(entity="note", changes={"text": "plain"}),
+    _change(action="stock_reserved", changes={"reservations": {"wh1": "2"}}, at=None),
+    _change(action="unknown_action", entity="unknown_entity", changes={"some_field": [1, 2]}),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("entity", ["order", "customer"])
+def test_timeline_tag_writes_the_reference_markup(db, language, entity):
+    reference = engines["django"].from_string(REFERENCE)
+    with translation.override(language), timezone.override("Europe/Moscow"):
+        for entries in ([], None, ENTRIES, ENTRIES[:1]):
+            context = {"entries": entries, "entity": entity}
+            assert render_to_string("core/timeline.html", context) == reference.render(context)
+
+
+def test_a_change_keyed_items_fails_as_the_template_did(db):
+    # `c.changes.items` reads the key first (why stock moves write "lines", not "items").
+    reference = engines["django"].from_string(REFERENCE)
+    context = {"entries": [_change(changes={"items": ["a", "b"]})], "entity": "order"}
+    with pytest.raises(ValueError):
+        reference.render(context)
+    with pytest.raises(ValueError):
+        render_to_string("core/timeline.html", context)
