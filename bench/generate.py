@@ -104,11 +104,17 @@ CITIES = {
 CENT = Decimal("0.01")
 
 
+GENDERS = ("male", "female")
+PATRONYMIC_LOCALES = ("ru_RU", "uk_UA")
+
+
 @dataclass
 class Pools:
-    first: dict[str, list[str]]
-    last: dict[str, list[str]]
-    middle: dict[str, list[str]]
+    # Names by locale, then by gender: a Russian or Ukrainian full name agrees in gender (Иванов
+    # Сергей Петрович, Иванова Анна Петровна), so first name, surname and patronymic come from one.
+    first: dict[str, dict[str, list[str]]]
+    last: dict[str, dict[str, list[str]]]
+    middle: dict[str, dict[str, list[str]]]
     streets: dict[str, list[str]]
     users: list[str]
     words: list[str]
@@ -121,17 +127,29 @@ def make_pools(seed: int) -> Pools:
     for *_rest, locale, _w, _r in STORES:
         fake = Faker(locale)
         fake.seed_instance(seed)
-        first[locale] = sorted({fake.first_name() for _ in range(600)})
-        last[locale] = sorted({fake.last_name() for _ in range(600)})
-        middle[locale] = (
-            sorted({fake.middle_name() for _ in range(200)}) if locale in ("ru_RU", "uk_UA") else [""]
-        )
+        first[locale] = {g: sorted({getattr(fake, f"first_name_{g}")() for _ in range(300)}) for g in GENDERS}
+        last[locale] = {g: sorted({getattr(fake, f"last_name_{g}")() for _ in range(300)}) for g in GENDERS}
+        middle[locale] = {
+            g: sorted({getattr(fake, f"middle_name_{g}")() for _ in range(100)})
+            if locale in PATRONYMIC_LOCALES
+            else [""]
+            for g in GENDERS
+        }
         streets[locale] = sorted({fake.street_name() for _ in range(100)})
     en = Faker("en_US")
     en.seed_instance(seed)
     users = sorted({en.user_name() for _ in range(2000)})
     words = sorted({en.word() for _ in range(1500)})
     return Pools(first, last, middle, streets, users, words)
+
+
+def person_name(pools: Pools, locale: str, rng: random.Random) -> tuple[str, str, str]:
+    """(first name, surname, patronymic or ""), all of one gender."""
+    gender = rng.choice(GENDERS)
+    first = rng.choice(pools.first[locale][gender])
+    last = rng.choice(pools.last[locale][gender])
+    middle = rng.choice(pools.middle[locale][gender]) if rng.random() < 0.5 else ""
+    return first, last, middle
 
 
 def phone_for(region: str, rng: random.Random) -> tuple[str, str]:
@@ -353,9 +371,7 @@ def generate(*, size: str, seed: int = 2026, log=print) -> dict:
     c_email = [""] * (n_customers + 1)
     for c in range(1, n_customers + 1):
         code, _n, _cur, locale, _w, region = STORES[cust_store[c]]
-        first = rng.choice(pools.first[locale])
-        last = rng.choice(pools.last[locale])
-        middle = rng.choice(pools.middle[locale]) if rng.random() < 0.5 else ""
+        first, last, middle = person_name(pools, locale, rng)
         c_parts[c] = (first, last, middle)
         c_name[c] = " ".join(p for p in (last, first, middle) if p)
         c_phone[c] = phone_for(region, rng)

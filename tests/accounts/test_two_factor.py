@@ -4,6 +4,7 @@ and the administrator's reset."""
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
@@ -302,3 +303,62 @@ def test_api_keys_are_unaffected(api, manager, clock):
         name="site", scopes=["orders:read"], created_by=manager, actor=Actor.system("test")
     ).secret
     assert api.get("/me").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/profile/two-factor/disable/", "/profile/two-factor/recovery-codes/"])
+def test_wrong_passwords_on_second_factor_pages_are_logged_and_throttled_with_sign_ins(
+    client, manager, clock, settings, url
+):
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    _device, codes = enable(manager, clock)
+    client.force_login(manager)
+    for _ in range(3):
+        response = client.post(url, {"password": "not-my-password"})
+        assert "The password is not right" in response.content.decode()
+    event = SecurityEvent.objects.filter(kind="password_failed", user=manager).latest("id")
+    assert event.path == url and event.username == "manager"
+    assert SecurityEvent.objects.filter(kind="password_failed").count() == 3
+
+    response = client.post(url, {"password": PASSWORD})  # even the right password waits
+    assert response.status_code == 200
+    assert "Too many wrong passwords. Try again in 4 minutes." in response.content.decode()  # 270 s left
+    assert SecurityEvent.objects.filter(kind="login_throttled", user=None, username="manager").exists()
+    assert TOTPDevice.objects.filter(user=manager, confirmed=True).exists()
+    assert set(StaticToken.objects.filter(device__user=manager).values_list("token", flat=True)) == set(codes)
+    # One budget with the sign-in page: the guesses made here count there too.
+    assert (
+        "Too many failed sign-in attempts"
+        in Client().post("/login/", {"username": "manager", "password": PASSWORD}).content.decode()
+    )
+
+    clock.shift(301)  # the window is over
+    response = client.post(url, {"password": PASSWORD})
+    assert response.status_code in (200, 302)
+    assert "Too many" not in response.content.decode()
+
+
+def test_turning_on_signs_out_the_other_sessions_and_keeps_this_one(client, manager, clock):
+    other = Client()  # e.g. a browser on another computer, signed in with the password alone
+    assert password_step(other)["Location"] == "/"
+    client.force_login(manager)
+    client.post("/profile/two-factor/start/")
+    device = TOTPDevice.objects.get(user=manager)
+    response = client.post("/profile/two-factor/enable/", {"code": code_for(device)})
+    assert response.context["codes"]
+
+    assert client.get("/profile/").status_code == 200
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    response = other.get("/profile/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert "_auth_user_id" not in other.session
+
+
+def test_turning_on_again_after_a_reset_signs_out_the_sessions_left(clock, admin_client, manager):
+    enable(manager, clock)
+    other = Client()
+    other.force_login(manager)  # a session from before the reset
+    admin_client.post(f"/settings/users/{manager.pk}/two-factor/reset/")
+    assert other.get("/profile/").status_code == 200  # a reset alone does not sign anybody out
+    clock.shift(30)
+    enable(manager, clock)
+    assert other.get("/profile/").status_code == 302

@@ -1,7 +1,9 @@
+import datetime as dt
 import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from shopkeeper.accounts.models import SecurityEvent, User
 from shopkeeper.core.models import Change
@@ -213,3 +215,67 @@ def _role_id(name):
     from django.contrib.auth.models import Group
 
     return Group.objects.get(name=name).pk
+
+
+def test_password_change_signs_out_the_other_sessions_and_keeps_this_one(client, manager):
+    other = Client()
+    assert login(other, "manager", PASSWORD).status_code == 302
+    client.force_login(manager)
+    response = client.post(
+        "/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-better-pass",
+            "new_password2": "a-much-better-pass",
+        },
+    )
+    assert response["Location"] == "/profile/"
+    assert client.get("/profile/").status_code == 200
+    response = other.get("/profile/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_password_change_throttles_wrong_current_passwords(client, manager, settings, time_machine):
+    time_machine.move_to(dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC), tick=False)  # one throttle window
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    client.force_login(manager)
+    new = {"new_password1": "a-much-better-pass", "new_password2": "a-much-better-pass"}
+    for _ in range(3):
+        response = client.post("/password/", {"old_password": "wrong-password-1", **new})
+        assert response.status_code == 200
+        assert "old password was entered incorrectly" in response.content.decode()
+    assert SecurityEvent.objects.filter(kind="password_failed", user=manager, path="/password/").count() == 3
+
+    response = client.post("/password/", {"old_password": PASSWORD, **new})
+    assert response.status_code == 200
+    assert "Too many wrong passwords" in response.content.decode()
+    manager.refresh_from_db()
+    assert manager.check_password(PASSWORD)
+    time_machine.shift(301)
+    assert client.post("/password/", {"old_password": PASSWORD, **new})["Location"] == "/profile/"
+
+
+def test_profile_names_key_scopes_and_the_defaults(client, manager):
+    from shopkeeper.accounts.services import apikey_create
+    from shopkeeper.core.changes import Actor
+
+    apikey_create(name="Site", scopes=["orders:read"], created_by=manager, actor=Actor.system("test"))
+    client.force_login(manager)
+    page = client.get("/profile/").content.decode()
+    assert "Read orders" in page and "orders:read" not in page
+    assert "Select an option" not in page
+    assert '<option value="" selected>Default (UTC)</option>' in page
+    assert '<option value="" selected>As the browser asks</option>' in page
+
+
+def test_team_lists_people_by_name_and_edits_stores_as_checkboxes(admin_client, make_user):
+    from shopkeeper.stores.models import Store
+
+    Store.objects.create(code="main", name="Main store", currency="USD")
+    user = make_user("jdoe", first_name="Jane", last_name="Doe")
+    page = admin_client.get("/settings/users/").content.decode()
+    assert f'<a href="/settings/users/{user.pk}/">Jane Doe</a>' in page
+    assert "jdoe · jdoe@example.com" in page
+    page = admin_client.get(f"/settings/users/{user.pk}/").content.decode()
+    assert 'type="checkbox" name="stores"' in page and "<fieldset" in page
+    assert page.index('id="id_role"') < page.index('id="id_language"')  # the role comes first

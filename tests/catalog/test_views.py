@@ -5,6 +5,11 @@ import pytest
 from shopkeeper.catalog.models import Offer, Product
 from shopkeeper.inventory import services as stock
 from tests.catalog.factories import ACTOR, make_product
+from tests.orders import conftest as orders_conftest
+
+# fixtures of the order tests, made visible to pytest here
+store, warehouse = orders_conftest.store, orders_conftest.warehouse
+offers, make_order = orders_conftest.offers, orders_conftest.make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +65,14 @@ def test_views_need_permission(client, manager):
     assert client.get("/catalog/products/new/").status_code == 403
     client.logout()
     assert client.get("/catalog/").status_code in (302, 403)
+
+
+def test_product_card_movements_name_the_warehouse_and_link_the_order_by_number(
+    admin_client, make_order, offers
+):
+    order = make_order()  # reserves 2 T-shirts
+    page = admin_client.get(f"/catalog/products/{offers['tshirt'].product_id}/").content.decode()
+    history = page.split("Movement history", 1)[1]
+    assert f'<a href="/orders/{order.pk}/">{order.number}</a>' in history
+    assert "Warehouse 1" in history and ">wh1<" not in history
+    assert ">+10<" in history and ">+2<" in history  # the receipt on hand, the reservation reserved

@@ -6,7 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from shopkeeper.core import ratelimit
 from shopkeeper.core.forms import StyledFormMixin
@@ -22,13 +22,20 @@ def _client_ip(request) -> str:
 
 CODE_WAIT_MESSAGE = _("Too many wrong codes. Wait a few seconds and try again.")
 THROTTLED_MESSAGE = _("Too many failed sign-in attempts. Try again in %(minutes)s minutes.")
+PASSWORD_THROTTLED_MESSAGE = ngettext_lazy(
+    "Too many wrong passwords. Try again in %(minutes)s minute.",
+    "Too many wrong passwords. Try again in %(minutes)s minutes.",
+    "minutes",
+)
 
 
 class LoginThrottleMixin:
     """Failed sign-in attempts, wrong passwords and wrong codes alike, counted per user name and per
-    client address; past the limit even the right answer waits."""
+    client address; past the limit even the right answer waits. The pages that ask a signed-in user
+    for their password again share the budget: a borrowed session must not become a way to guess it."""
 
     request = None
+    throttled_message = THROTTLED_MESSAGE
 
     def throttle_username(self) -> str:
         raise NotImplementedError
@@ -46,13 +53,34 @@ class LoginThrottleMixin:
 
                 security_log(kind="login_throttled", request=self.request, username=self.throttle_username())
                 raise ValidationError(
-                    THROTTLED_MESSAGE, code="throttled", params={"minutes": max(1, round(state.reset / 60))}
+                    self.throttled_message,
+                    code="throttled",
+                    params={"minutes": max(1, round(state.reset / 60))},
                 )
 
     def count_failure(self) -> None:
         limit, window = settings.LOGIN_THROTTLE_ATTEMPTS, settings.LOGIN_THROTTLE_WINDOW
         for key in self._throttle_keys():
             ratelimit.hit(key, limit=limit, window=window)
+
+
+class PasswordRecheckMixin(LoginThrottleMixin):
+    """A signed-in user types their password again (to change it or the second factor): wrong ones
+    are counted with sign-in failures and logged as `password_failed`."""
+
+    throttled_message = PASSWORD_THROTTLED_MESSAGE
+    user: User
+
+    def throttle_username(self) -> str:
+        return self.user.get_username()
+
+    def password_failed(self) -> None:
+        from .services import security_log
+
+        self.count_failure()
+        security_log(
+            kind="password_failed", request=self.request, username=self.user.get_username(), user=self.user
+        )
 
 
 class LoginForm(LoginThrottleMixin, StyledFormMixin, auth_forms.AuthenticationForm):
@@ -121,7 +149,7 @@ class LoginCodeForm(LoginThrottleMixin, StyledFormMixin, forms.Form):
         return self.cleaned_data
 
 
-class PasswordConfirmForm(StyledFormMixin, forms.Form):
+class PasswordConfirmForm(PasswordRecheckMixin, StyledFormMixin, forms.Form):
     """Asks for the current password before a change to the second factor."""
 
     password = forms.CharField(
@@ -130,13 +158,16 @@ class PasswordConfirmForm(StyledFormMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, request, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
+        self.check_throttle()
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
+            self.password_failed()
             raise ValidationError(_("The password is not right."), code="password_incorrect")
         return password
 
@@ -153,8 +184,18 @@ class TotpConfirmForm(StyledFormMixin, forms.Form):
     )
 
 
-class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
-    pass
+class PasswordChangeForm(PasswordRecheckMixin, StyledFormMixin, auth_forms.PasswordChangeForm):
+    def __init__(self, user: User, *args, request, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        self.check_throttle()
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            self.password_failed()
+            raise
 
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
@@ -174,10 +215,23 @@ class RoleChoiceField(forms.ModelChoiceField):
         return str(ROLE_LABELS.get(obj.name, obj.name))
 
 
+def _name_the_defaults(form: forms.ModelForm) -> None:
+    """An empty language or time zone means a default: say which, instead of "- Select an option -"."""
+    form.fields["language"].choices = [("", _("As the browser asks")), *settings.LANGUAGES]
+    form.fields["timezone"].choices = [
+        ("", _("Default (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+        *TIMEZONE_CHOICES,
+    ]
+
+
 class ProfileForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "language", "timezone"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _name_the_defaults(self)
 
 
 class UserInviteForm(StyledFormMixin, forms.ModelForm):
@@ -187,11 +241,13 @@ class UserInviteForm(StyledFormMixin, forms.ModelForm):
         model = User
         fields = ["username", "email", "first_name", "last_name", "language", "timezone"]
 
+    field_order = ["username", "email", "first_name", "last_name", "role"]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = role_choices()
         self.fields["email"].required = True
-        self.fields["timezone"].choices = [("", _("Store default")), *TIMEZONE_CHOICES]
+        _name_the_defaults(self)
 
 
 class UserEditForm(StyledFormMixin, forms.ModelForm):
@@ -210,6 +266,9 @@ class UserEditForm(StyledFormMixin, forms.ModelForm):
             "receives_orders",
             "is_active",
         ]
+        widgets = {"stores": forms.CheckboxSelectMultiple}
+
+    field_order = ["first_name", "last_name", "email", "role"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -217,6 +276,7 @@ class UserEditForm(StyledFormMixin, forms.ModelForm):
         self.fields["role"].initial = self.instance.role
         self.fields["is_active"].help_text = _("A deactivated user cannot sign in; their history is kept.")
         self.fields["stores"].queryset = Store.objects.filter(is_active=True)
+        _name_the_defaults(self)
 
 
 class ApiKeyForm(StyledFormMixin, forms.Form):
@@ -228,6 +288,7 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
         label=_("Limit to stores"),
         queryset=Store.objects.none(),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to allow every store."),
     )
 

@@ -3,6 +3,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
@@ -37,11 +38,31 @@ class User(AbstractUser):
         _("receives new orders"), default=True, help_text=_("Takes part in automatic assignment when online.")
     )
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Changed to sign out every session of the user at once (the session hash mixes it in); the
+    # session that made the change is kept with update_session_auth_hash.
+    session_salt = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def _session_hash(self, secret=None) -> str:
+        # Empty salt: the very hash Django makes of the password, so sessions survive the upgrade.
+        value = f"{self.password}${self.session_salt}" if self.session_salt else self.password
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
 
     @property
     def role(self):  # the one role group, if any

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ADMINISTRATOR = "Administrator"
 HEAD_OF_SALES = "Head of sales"
@@ -19,7 +20,8 @@ ROLE_LABELS = {
     ADMINISTRATOR: _("Administrator"),
     HEAD_OF_SALES: _("Head of sales"),
     MANAGER: _("Manager"),
-    WAREHOUSE: _("Warehouse"),
+    # The role (the people who pick and ship), not the place: "Warehouse" alone is the place.
+    WAREHOUSE: pgettext_lazy("role", "Warehouse"),
     ANALYST: _("Analyst"),
 }
 

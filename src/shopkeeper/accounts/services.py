@@ -213,6 +213,13 @@ def user_set_password(*, user: User, password: str, actor: Actor) -> User:
     return user
 
 
+def user_sessions_end(*, user: User) -> None:
+    """Sign the user out of all their sessions: the session hash changes, so each one ends at its
+    next request. To keep the caller's own session, follow with update_session_auth_hash()."""
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["session_salt"])
+
+
 @dataclass(frozen=True)
 class CodeCheck:
     """The answer to a one-time code: the device that took it, or why none did."""
@@ -293,6 +300,8 @@ def two_factor_confirm(*, user: User, code: str, actor: Actor, request=None) -> 
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
+    # Sessions signed in before with the password alone end; the view keeps the current one.
+    user_sessions_end(user=user)
     record_change(
         entity="user",
         entity_id=user.pk,

@@ -40,7 +40,7 @@ from .forms import (
     UserInviteForm,
     WorkStatusForm,
 )
-from .models import ApiKey, User
+from .models import ApiKey, Scope, User
 from .roles import ROLE_LABELS
 
 
@@ -136,15 +136,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
 
+@never_cache
 @login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         services.user_set_password(
             user=request.user,
             password=form.cleaned_data["new_password1"],
             actor=Actor.for_user(request.user),
         )
+        # The session hash follows the password: other sessions end, this one is kept.
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))
         return redirect("accounts:profile")
@@ -159,7 +162,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         services.user_update(user=request.user, actor=Actor.for_user(request.user), **values)
         messages.success(request, _("Profile saved."))
         return redirect("accounts:profile")
-    keys = ApiKey.objects.filter(created_by=request.user).prefetch_related("stores")
+    keys = list(ApiKey.objects.filter(created_by=request.user).prefetch_related("stores"))
+    for key in keys:
+        key.scope_labels = [Scope(s).label if s in Scope.values else s for s in key.scopes]
     return render(
         request,
         "accounts/profile.html",
@@ -201,6 +206,7 @@ def two_factor_enable(request: HttpRequest) -> HttpResponse:
         except ValueError:  # confirmed or replaced meanwhile (another tab)
             return redirect("accounts:profile")
         if check.ok:
+            update_session_auth_hash(request, request.user)  # other sessions end, this one stays
             otp_login(request, check.device)  # this session has just proved the second factor
             messages.success(request, _("Two-factor authentication is on."))
             return render(request, "accounts/recovery_codes.html", {"codes": check.recovery_codes})
@@ -229,7 +235,7 @@ def two_factor_enable(request: HttpRequest) -> HttpResponse:
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not selectors.two_factor_enabled(request.user):
         return redirect("accounts:profile")
-    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    form = PasswordConfirmForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.two_factor_disable(user=request.user, actor=Actor.for_user(request.user), request=request)
         messages.success(request, _("Two-factor authentication is off."))
@@ -255,7 +261,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
     if not selectors.two_factor_enabled(request.user):
         return redirect("accounts:profile")
-    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    form = PasswordConfirmForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         codes = services.two_factor_recovery_codes_regenerate(
             user=request.user, actor=Actor.for_user(request.user), request=request
@@ -372,7 +378,13 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/user_form.html",
-        {"form": form, "title": user.get_username(), "edited": user},
+        {
+            "form": form,
+            "title": f"{user.get_full_name()} ({user.get_username()})"
+            if user.get_full_name()
+            else user.get_username(),
+            "edited": user,
+        },
     )
 
 

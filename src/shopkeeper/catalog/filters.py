@@ -33,6 +33,7 @@ class ProductFilterForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs["placeholder"] = _("Name, SKU or barcode")
+        self.fields["group"].empty_label = _("All groups")
 
     def filter(self, qs: QuerySet[Product]) -> QuerySet[Product]:
         data = self.cleaned_data

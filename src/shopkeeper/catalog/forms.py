@@ -3,12 +3,17 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.forms import StyledFormMixin
 
 from .models import FeedSource, ImportFormat, Offer, PriceType, Product, ProductGroup
 from .selectors import groups_tree
+
+# The price types installed by default: their names are shown translated (like the order dictionaries);
+# a name somebody types is shown as typed.
+DEFAULT_PRICE_TYPE_NAMES = (gettext_noop("Retail"), gettext_noop("Wholesale"))
 
 
 class JSONObjectField(forms.CharField):
@@ -100,7 +105,7 @@ class OfferForm(StyledFormMixin, forms.ModelForm):
             current = {p.price_type_id: p.amount for p in self.instance.prices.all()}
         for pt in self.price_types:
             self.fields[f"price_{pt.code}"] = forms.DecimalField(
-                label=_("Price: %(name)s") % {"name": pt.name},
+                label=_("Price: %(name)s") % {"name": gettext(pt.name)},
                 required=False,
                 min_value=0,
                 max_digits=14,
@@ -123,6 +128,12 @@ class GroupForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = ProductGroup
         fields = ["name", "code", "parent"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The tree as in the product form, and "none" said plainly.
+        choices = [(g.pk, f"{'— ' * depth}{g.name}") for g, depth in groups_tree()]
+        self.fields["parent"].choices = [("", _("None (a top-level group)")), *choices]
 
     def _post_clean(self):
         pass

@@ -59,6 +59,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     offer_ids = [o.pk for o in offers]
     levels = list(stock.stock_levels(offer_ids=offer_ids).order_by("offer__sku", "warehouse__priority"))
     movements = list(stock.movements(offer_ids=offer_ids)[:50])
+    _add_order_numbers(movements)
     price_types = list(selectors.price_types())
     for offer in offers:
         by_type = {p.price_type_id: p.amount for p in offer.prices.all()}
@@ -74,6 +75,16 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "price_types": price_types,
         },
     )
+
+
+def _add_order_numbers(movements) -> None:
+    """People know orders by number, not by id: one query for the orders the movements name."""
+    from shopkeeper.orders.models import Order
+
+    ids = {m.order_id for m in movements if m.order_id}
+    numbers = dict(Order.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
+    for m in movements:
+        m.order_number = numbers.get(m.order_id)
 
 
 @permission_required("catalog.add_product", raise_exception=True)

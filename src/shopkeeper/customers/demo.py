@@ -19,6 +19,16 @@ STORE_LOCALES = {"moscow": ["ru_RU"], "kyiv": ["uk_UA"], "main": ["en_US", "zh_C
 TAGS = ["vip", "wholesale", "newsletter", "problem", "loyal"]
 
 
+def _person(fake, rng: random.Random, locale: str) -> tuple[str, str, str]:
+    """First name, surname and (Russian) patronymic of one gender: Иванова Анна Петровна, never
+    Иванов Анна Петрович."""
+    gender = rng.choice(("male", "female"))
+    first = getattr(fake, f"first_name_{gender}")()
+    last = getattr(fake, f"last_name_{gender}")()
+    patronymic = getattr(fake, f"middle_name_{gender}")() if locale == "ru_RU" else ""
+    return first, last, patronymic
+
+
 def _phone(rng: random.Random, locale: str) -> str:
     n = lambda k: "".join(str(rng.randint(0, 9)) for _ in range(k))  # noqa: E731
     match locale:
@@ -52,7 +62,7 @@ def load(ctx) -> None:
         rng = random.Random(f"{ctx.seed}-{i}")  # per person, so skipping existing ones keeps the rest stable
         locale = rng.choice(STORE_LOCALES[store.code])
         fake = ctx.faker[locale]
-        first, last = fake.first_name(), fake.last_name()
+        first, last, patronymic = _person(fake, rng, locale)
         phone = _phone(rng, locale)
         email = f"{fake.user_name()}{i}@{fake.free_email_domain()}"
         if i % 25 == 24 and planted:
@@ -78,7 +88,7 @@ def load(ctx) -> None:
             data=CustomerInput(
                 first_name=first,
                 last_name=last,
-                patronymic=fake.middle_name() if locale == "ru_RU" and hasattr(fake, "middle_name") else "",
+                patronymic=patronymic,
                 phone=phone,
                 email=email,
                 external_id=external_id,

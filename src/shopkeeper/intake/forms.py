@@ -18,8 +18,18 @@ class InboxFilterForm(StyledFormMixin, forms.Form):
         choices=[("", _("Failed and flagged")), ("all", _("All")), *EntryStatus.choices],
     )
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("Any")), *Source.choices])
-    store = forms.CharField(label=_("Store"), required=False, max_length=50)
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    store = forms.ChoiceField(label=_("Store"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Error text or delivery id"), "type": "search"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stores = Store.objects.order_by("name").values_list("code", "name")
+        self.fields["store"].choices = [("", _("All stores")), *stores]
 
 
 class ReplayForm(StyledFormMixin, forms.Form):
@@ -41,11 +51,19 @@ class ReplayForm(StyledFormMixin, forms.Form):
 
 
 class MappingForm(StyledFormMixin, forms.Form):
-    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.all())
+    store = forms.ModelChoiceField(
+        label=_("Store"), queryset=Store.objects.all(), empty_label=_("Choose a store")
+    )
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=MappingKind.choices)
     external_code = forms.CharField(label=_("Their code"), max_length=100)
-    internal_code = forms.CharField(label=_("Our code"), max_length=50, required=False)
+    internal_code = forms.CharField(
+        label=_("Our code"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "sk-our-codes", "autocomplete": "off"}),
+        help_text=_("Start typing: our delivery, payment, status and channel codes are suggested."),
+    )
 
     def clean(self):
         from .mapping import DICTIONARIES
@@ -59,7 +77,9 @@ class MappingForm(StyledFormMixin, forms.Form):
 
 
 class CredentialForm(StyledFormMixin, forms.Form):
-    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.all())
+    store = forms.ModelChoiceField(
+        label=_("Store"), queryset=Store.objects.all(), empty_label=_("Choose a store")
+    )
     source = forms.ChoiceField(
         label=_("Source"), choices=[(Source.WOOCOMMERCE, "WooCommerce"), (Source.SHOPIFY, "Shopify")]
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -30,9 +32,30 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("intake.view_inboundrequest", raise_exception=True)
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(InboundRequest.objects.select_related("order"), pk=pk)
-    form = ReplayForm(initial={"body": entry.body_text})
-    return render(request, "intake/detail.html", {"entry": entry, "form": form})
+    entry = get_object_or_404(InboundRequest.objects.select_related("order__store"), pk=pk)
+    form = ReplayForm(initial={"body": _readable(entry.body_text)})
+    return render(request, "intake/detail.html", _detail_context(entry, form))
+
+
+def _detail_context(entry: InboundRequest, form: ReplayForm) -> dict:
+    flags = entry.result.get("flags") if isinstance(entry.result, dict) else None
+    unmapped = any(isinstance(f, dict) and f.get("code") == "unmapped_code" for f in flags or [])
+    return {"entry": entry, "form": form, "unmapped": unmapped}
+
+
+def _readable(body: str) -> str:
+    """JSON indented for reading and editing (a one-line payload is hard to edit); else as received."""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
+
+
+def _same_json(a: bytes, b: bytes) -> bool:
+    try:
+        return json.loads(a) == json.loads(b)
+    except ValueError:
+        return False
 
 
 @login_required
@@ -42,10 +65,11 @@ def entry_replay(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(InboundRequest, pk=pk)
     form = ReplayForm(request.POST)
     if not form.is_valid():
-        return render(request, "intake/detail.html", {"entry": entry, "form": form}, status=422)
-    outcome = services.inbound_replay(
-        entry=entry, body=form.cleaned_data["body"], actor=Actor.for_user(request.user)
-    )
+        return render(request, "intake/detail.html", _detail_context(entry, form), status=422)
+    body = form.cleaned_data["body"]
+    if not body.strip() or _same_json(body, bytes(entry.body or b"")):
+        body = None  # only indented for reading: replay the payload as it was received
+    outcome = services.inbound_replay(entry=entry, body=body, actor=Actor.for_user(request.user))
     if outcome.ok:
         messages.success(request, _("Replayed: the entry is processed."))
     else:
@@ -59,7 +83,9 @@ def entry_replay(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("intake.view_codemapping", raise_exception=True)
 def mapping_list(request: HttpRequest) -> HttpResponse:
-    form = MappingForm(request.POST or None)
+    # "Map" on an unmapped row fills the form with its store, source, kind and code.
+    prefill = {k: request.GET[k] for k in ("store", "source", "kind", "external_code") if k in request.GET}
+    form = MappingForm(request.POST or None, initial=prefill)
     if request.method == "POST":
         if not request.user.has_perm("intake.change_codemapping"):
             return HttpResponse(status=403)
@@ -79,7 +105,12 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/mappings.html",
-        {"rows": rows[:1000], "form": form, "unmapped_only": request.GET.get("unmapped") == "1"},
+        {
+            "rows": rows[:1000],
+            "form": form,
+            "unmapped_only": request.GET.get("unmapped") == "1",
+            "our_codes": selectors.our_codes(),
+        },
     )
 
 

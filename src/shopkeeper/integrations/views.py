@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shopkeeper.core.changes import Actor
@@ -48,6 +49,14 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The filter tabs: "dead letter" is the queue's word; people read "failed".
+STATUS_TABS = [
+    (WebhookStatus.PENDING, WebhookStatus.PENDING.label),
+    (WebhookStatus.DELIVERED, WebhookStatus.DELIVERED.label),
+    (WebhookStatus.DEAD, gettext_lazy("Failed")),
+]
+
+
 @login_required
 @permission_required("integrations.view_webhookendpoint", raise_exception=True)
 def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -61,7 +70,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "integrations/endpoint.html",
-        {"endpoint": endpoint, "deliveries": deliveries, "status": status, "statuses": WebhookStatus.choices},
+        {"endpoint": endpoint, "deliveries": deliveries, "status": status, "statuses": STATUS_TABS},
     )
 
 

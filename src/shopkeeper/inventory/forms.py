@@ -28,6 +28,9 @@ class SkuField(forms.CharField):
         return offer
 
 
+CHOOSE_WAREHOUSE = _("Choose a warehouse")
+
+
 def _warehouses():
     return Warehouse.objects.filter(is_active=True).order_by("priority", "code")
 
@@ -47,6 +50,7 @@ class AdjustForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = _warehouses()
+        self.fields["warehouse"].empty_label = CHOOSE_WAREHOUSE
 
 
 class TransferForm(StyledFormMixin, forms.Form):
@@ -59,12 +63,22 @@ class TransferForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = _warehouses()
         self.fields["target"].queryset = _warehouses()
+        self.fields["source"].empty_label = self.fields["target"].empty_label = CHOOSE_WAREHOUSE
 
 
 class StockFilterForm(StyledFormMixin, forms.Form):
-    sku = forms.CharField(label=_("SKU"), required=False, max_length=100)
+    sku = forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("SKU starts with…"), "type": "search"}),
+    )
     warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), queryset=Warehouse.objects.all(), to_field_name="code", required=False
+        label=_("Warehouse"),
+        queryset=Warehouse.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All warehouses"),
     )
 
 
