@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shopkeeper.core.changes import Actor
@@ -332,7 +333,28 @@ def company_list(request: HttpRequest) -> HttpResponse:
     template = (
         "customers/companies.html#table" if request.headers.get("HX-Request") else "customers/companies.html"
     )
+    names = _price_type_names()
+    for company in page:
+        company.price_type_name = names.get(company.price_type, company.price_type)
     return render(request, template, {"page": page, "q": q})
+
+
+def _price_type_names() -> dict[str, str]:
+    from shopkeeper.catalog.models import PriceType
+
+    return {code: _(name) for code, name in PriceType.objects.values_list("code", "name")}
+
+
+# Bank detail keys the forms and the API write, as people read them (others show as sent).
+BANK_LABELS = {
+    "account": gettext_lazy("Account"),
+    "bank": gettext_lazy("Bank"),
+    "bic": gettext_lazy("BIC"),
+    "bik": gettext_lazy("BIC"),
+    "swift": "SWIFT",
+    "iban": "IBAN",
+    "correspondent_account": gettext_lazy("Correspondent account"),
+}
 
 
 @permission_required("customers.view_company", raise_exception=True)
@@ -346,6 +368,8 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customers/company_detail.html",
         {
             "company": company,
+            "price_type_name": _price_type_names().get(company.price_type, company.price_type),
+            "bank_details": [(BANK_LABELS.get(k, k), v) for k, v in company.bank_details.items()],
             "timeline": timeline(entity="company", entity_id=company.pk),
             "contact_form": ContactForm(),
             **_orders_context(request, company=company),

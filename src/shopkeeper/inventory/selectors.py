@@ -35,7 +35,7 @@ def order_reservations(*, order_id: int) -> dict[int, LineStock]:
         line.reserved += r.quantity
         line.shipped += r.shipped
         if r.quantity:
-            line.by_warehouse[r.warehouse.code] = line.by_warehouse.get(r.warehouse.code, ZERO) + r.quantity
+            line.by_warehouse[r.warehouse.name] = line.by_warehouse.get(r.warehouse.name, ZERO) + r.quantity
     return dict(lines)
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.stores.models import code_validator
@@ -28,7 +29,9 @@ class Dictionary(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        """The name in the reader's language when it is one we install (stored as its English msgid),
+        else as an administrator typed it."""
+        return gettext(self.name) if self.name else self.name
 
 
 class Channel(Dictionary):

@@ -12,7 +12,7 @@ from django.template.defaultfilters import date
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.models import Change
@@ -288,3 +288,20 @@ def timeline_entries(context: Context, entries: Any, entity: str) -> SafeString:
             f'\n  <li class="small text-body-secondary">{escape(gettext("Nothing yet."))}</li>\n'
         )
     return mark_safe("".join(_timeline_entry(c, entity, context) for c in entries))  # rendered escaped
+
+
+@register.filter
+def minutes_as_duration(value: int | None) -> str:
+    """A time limit in minutes as people say it: "7 days", "1 day 2 h", "45 min" ("" for none)."""
+    if not value:
+        return ""
+    days, rest = divmod(int(value), 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(gettext("%(n)d h") % {"n": hours})
+    if minutes:
+        parts.append(gettext("%(n)d min") % {"n": minutes})
+    return " ".join(parts)
