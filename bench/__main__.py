@@ -67,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--reuse", action="store_true", help="reuse the generated database if present")
             p.add_argument("--workers", type=int, default=2, help="server processes")
             p.add_argument("--duration", type=float, default=None, help="seconds per timed step")
+            p.add_argument(
+                "--worker-processes",
+                type=int,
+                default=1,
+                help="W9: `shopkeeper worker --processes N` (outbox dispatchers and webhook senders, each)",
+            )
+            p.add_argument(
+                "--only",
+                default="",
+                help="comma-separated scenario ids to run (e.g. W9); prints them, saves no results",
+            )
     sub.add_parser("report", help="rewrite docs/performance.md from bench/results/*.json")
     args = parser.parse_args(argv)
     if args.command == "generate":

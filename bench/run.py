@@ -437,12 +437,17 @@ def run(args) -> list[str]:
 
     floors: list[Result] = []
     ctx["log"] = lambda m: print(f"[{db}] {m}", flush=True)
+    only = {x.strip().upper() for x in (getattr(args, "only", "") or "").split(",") if x.strip()}
+    if only:
+        return _run_only(ctx, db, size, args, only, step, duration, server, failures, results)
     try:
         pools = ctx["pools"]
         # W9 first, while the outbox holds nothing else: the worker runs only for this scenario.
         from .writes import batch_queries, w8_batch, w9_webhooks
 
-        for r in w9_webhooks(ctx, db, size, backlog=200 if quick else 600, duration=duration):
+        for r in w9_webhooks(
+            ctx, db, size, backlog=200 if quick else 600, duration=duration, processes=args.worker_processes
+        ):
             step(r)
         # W1 (and its floor, right after each, with the same number of clients)
         w1_clients = [4] if quick else [1, 4, 16]
@@ -566,6 +571,7 @@ def run(args) -> list[str]:
         "machine": {**_machine(), "load_average_at_start": load_at_start},
         "versions": _versions(db),
         "workers": args.workers,
+        "worker_processes": args.worker_processes,
         "seconds_per_step": duration,
         "dataset": meta["counts"],
         "generation_seconds": meta.get("generation_seconds"),
@@ -582,6 +588,49 @@ def run(args) -> list[str]:
     from .report import write_report
 
     write_report()
+    return failures
+
+
+def _run_only(ctx, db, size, args, only, step, duration, server, failures, results) -> list[str]:
+    """`--only W9,W1,...`: just those scenarios against the running server, printed, not saved (a quick
+    before/after while working on one path; `docs/performance.md` comes from full runs only)."""
+    from .writes import w8_batch, w9_webhooks
+
+    known = {"W1", "W8", "W9"}
+    if only - known:
+        server.stop()
+        return [f"--only knows {', '.join(sorted(known))}, not {', '.join(sorted(only - known))}"]
+    try:
+        if "W9" in only:
+            for r in w9_webhooks(
+                ctx,
+                db,
+                size,
+                backlog=200 if args.quick else 600,
+                duration=duration,
+                processes=args.worker_processes,
+            ):
+                step(r)
+                if r.note:
+                    print(f"[{db}]          {r.note}", flush=True)
+        if "W1" in only:
+            for clients in [4] if args.quick else [1, 4, 16]:
+                step(w1_create(ctx, clients, duration))
+        if "W8" in only:
+            for clients in [2] if args.quick else [1, 4]:
+                step(w8_batch(ctx, clients, duration))
+    finally:
+        server.stop()
+    for r in results:
+        if r.errors:
+            failures.append(f"{r.id} {r.name}: {r.errors} errors, e.g. {r.error_samples[:2]}")
+    from django.db import connections
+
+    connections.close_all()
+    from .__main__ import cmd_check
+
+    failures += cmd_check(db, size, after_load=False)
+    print(f"[{db}] --only {','.join(sorted(only))}: results not saved", flush=True)
     return failures
 
 

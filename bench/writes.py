@@ -6,8 +6,8 @@ back 201. Throughput is orders created per second.
 W9 subscribes one endpoint (`order.*`) to a receiver running in its own process (`bench.receiver`), then
   A. creates a backlog of orders with the worker stopped, starts `shopkeeper worker` (the bench
      environment, `SHOPKEEPER_WEBHOOKS_ALLOW_PRIVATE=1`) and measures deliveries/s until the backlog is
-     delivered: the outbox fan-out (one delivery per event) and the sender run in their own threads of the
-     worker, so this is the end-to-end dispatch rate;
+     delivered: the outbox fan-out (one delivery per event) and the sender run in their own processes of
+     the worker, so this is the end-to-end dispatch rate;
   B. with the worker running, creates orders from 2 clients and measures event -> first attempt
      (receiver's clock minus the event's `at`, same machine) p50/p95/p99.
 Correctness: every `order.*` event since the endpoint was created has exactly one delivery, every
@@ -142,9 +142,10 @@ class Receiver:
 
 
 class Worker:
-    """`shopkeeper worker` as a subprocess with the bench environment."""
+    """`shopkeeper worker` as a subprocess with the bench environment (its loops in supervised processes;
+    `processes` outbox dispatchers and webhook senders, each)."""
 
-    def __init__(self, db: str, size: str) -> None:
+    def __init__(self, db: str, size: str, processes: int = 1) -> None:
         env = {
             **os.environ,
             **bench_db.env(db, size),
@@ -156,7 +157,11 @@ class Worker:
         exe = Path(sys.executable).parent / "shopkeeper"
         self.started = time.time()
         self.proc = subprocess.Popen(
-            [str(exe), "worker"], env=env, cwd=bench_db.ROOT, stdout=self.log, stderr=subprocess.STDOUT
+            [str(exe), "worker", *(["--processes", str(processes)] if processes != 1 else [])],
+            env=env,
+            cwd=bench_db.ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def alive(self) -> bool:
@@ -258,7 +263,9 @@ def _ms(v: float | None) -> str:
     return "–" if v is None else f"{v:.0f} ms"
 
 
-def w9_webhooks(ctx: dict, db: str, size: str, backlog: int, duration: float) -> list[Result]:
+def w9_webhooks(
+    ctx: dict, db: str, size: str, backlog: int, duration: float, processes: int = 1
+) -> list[Result]:
     from django.db import connections
 
     from shopkeeper.core.changes import Actor
@@ -279,7 +286,7 @@ def w9_webhooks(ctx: dict, db: str, size: str, backlog: int, duration: float) ->
         # A: a backlog with the worker stopped, then the worker drains it.
         made = _create_orders_batch(ctx, backlog)
         log(f"W9: {made} orders of backlog created; starting the worker")
-        worker = Worker(db, size)
+        worker = Worker(db, size, processes)
         marks["worker_started"] = worker.started
         drained_a = _wait_drained(receiver, worker, endpoint.pk, floor, timeout)
         marks["backlog_done"] = time.time()

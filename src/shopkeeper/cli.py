@@ -9,7 +9,7 @@ import sys
 COMMANDS = {
     "demo": "set up a demo store (migrate, demo data, administrator) and serve it with the worker",
     "serve": "serve the app with the production ASGI server (--host, --port, --workers)",
-    "worker": "run the background worker (event outbox and queued tasks)",
+    "worker": "run the background worker: outbox, webhooks, queued tasks (--processes N, --threads)",
     "migrate": "create or update the database schema",
     "createadmin": "create an administrator (--username, --password, --email)",
     "loaddemo": "load realistic demo data (--size S|M|L)",

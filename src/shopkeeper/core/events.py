@@ -6,6 +6,12 @@ Apps register consumers in their `AppConfig.ready()`:
 
 A consumer receives the `Event` row. It must be idempotent: delivery is at least once (a worker that
 crashes after the consumer ran but before marking it done delivers it again).
+
+A consumer may also register `batch_handler`, which receives the events of several due deliveries at
+once (in outbox order) and must leave the same result as `handler` run on each of them: the dispatcher
+calls it once per consumer and chunk (one query for a chunk instead of one per event). If it raises,
+its writes are rolled back and each event goes through `handler` under its own savepoint, so a failing
+event is retried alone as before.
 """
 
 from __future__ import annotations
@@ -32,13 +38,22 @@ class Consumer:
     name: str
     patterns: tuple[str, ...]
     handler: Callable[[Event], None]
+    batch_handler: Callable[[list[Event]], None] | None = None
 
 
 _consumers: dict[str, Consumer] = {}
 
 
-def register_consumer(name: str, patterns: list[str], handler: Callable[[Event], None]) -> None:
-    _consumers[name] = Consumer(name=name, patterns=tuple(patterns), handler=handler)
+def register_consumer(
+    name: str,
+    patterns: list[str],
+    handler: Callable[[Event], None],
+    *,
+    batch_handler: Callable[[list[Event]], None] | None = None,
+) -> None:
+    _consumers[name] = Consumer(
+        name=name, patterns=tuple(patterns), handler=handler, batch_handler=batch_handler
+    )
 
 
 def unregister_consumer(name: str) -> None:
@@ -57,15 +72,32 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * (0.75 + random.random() / 2))
 
 
+def _due():
+    return EventDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+
+
 def _claim(batch: int) -> list[EventDelivery]:
-    qs = (
-        EventDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-        .select_related("event")
-        .order_by("next_attempt_at", "id")
-    )
+    qs = _due().select_related("event").order_by("next_attempt_at", "id")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
     return list(qs[:batch])
+
+
+def _run_batch(consumer: Consumer, deliveries: list[EventDelivery]) -> bool:
+    """The consumer's batch handler over these deliveries under one savepoint; False if it failed (its
+    writes are rolled back and the caller runs the events one by one)."""
+    try:
+        with transaction.atomic():
+            consumer.batch_handler([d.event for d in deliveries])  # type: ignore[misc]
+    except Exception as exc:
+        log.info(
+            "batch of %s events to %s failed, running them one by one: %s",
+            len(deliveries),
+            consumer.name,
+            exc,
+        )
+        return False
+    return True
 
 
 def dispatch_pending(batch: int = 200) -> int:
@@ -73,11 +105,16 @@ def dispatch_pending(batch: int = 200) -> int:
 
     Deliveries are claimed in chunks, each chunk in one transaction holding its rows' locks (on
     PostgreSQL other workers skip them), so a consumer's writes and the 'done' marks commit together.
-    Each delivery runs under its own savepoint: a failing consumer rolls back only its own writes and is
-    retried with backoff, never holding up the rest of the chunk. Chunks are small on SQLite, where a
-    transaction that writes holds the one write lock every request waits for.
+    A consumer with a batch handler gets its deliveries of the chunk in one call; otherwise (or when that
+    call fails) each delivery runs under its own savepoint: a failing consumer rolls back only its own
+    writes and is retried with backoff, never holding up the rest of the chunk. Chunks are small on
+    SQLite, where a transaction that writes holds the one write lock every request waits for.
     """
-    chunk = 50 if connection.vendor == "postgresql" else 10
+    # 25 on SQLite: with batch handlers a chunk of 25 holds the write lock about as long as 10 did
+    # event by event (~20 ms), at twice the rows per second.
+    chunk = 50 if connection.vendor == "postgresql" else 25
+    if not connection.features.has_select_for_update_skip_locked and not _due().exists():
+        return 0  # SQLite: an idle poll reads, and leaves the write lock to the requests
     attempted = 0
     while attempted < batch:
         with transaction.atomic():
@@ -87,24 +124,38 @@ def dispatch_pending(batch: int = 200) -> int:
             attempted += len(claimed)
             done: list[EventDelivery] = []
             failed: list[EventDelivery] = []
+            by_consumer: dict[str, list[EventDelivery]] = {}
             for delivery in claimed:
-                consumer = _consumers.get(delivery.consumer)
-                delivery.attempts += 1
-                try:
-                    if consumer is None:
-                        raise LookupError(f"no consumer registered as {delivery.consumer!r}")
-                    with transaction.atomic():
-                        consumer.handler(delivery.event)
-                except Exception as exc:
-                    log.warning("event %s to %s failed: %s", delivery.event_id, delivery.consumer, exc)
-                    delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    if delivery.attempts >= settings.SHOPKEEPER_EVENT_MAX_ATTEMPTS:
-                        delivery.status = DeliveryStatus.DEAD
+                by_consumer.setdefault(delivery.consumer, []).append(delivery)
+            for name, deliveries in by_consumer.items():
+                consumer = _consumers.get(name)
+                if (
+                    consumer is not None
+                    and consumer.batch_handler is not None
+                    and len(deliveries) > 1
+                    and _run_batch(consumer, deliveries)
+                ):
+                    for delivery in deliveries:
+                        delivery.attempts += 1
+                    done += deliveries
+                    continue
+                for delivery in deliveries:
+                    delivery.attempts += 1
+                    try:
+                        if consumer is None:
+                            raise LookupError(f"no consumer registered as {name!r}")
+                        with transaction.atomic():
+                            consumer.handler(delivery.event)
+                    except Exception as exc:
+                        log.warning("event %s to %s failed: %s", delivery.event_id, name, exc)
+                        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                        if delivery.attempts >= settings.SHOPKEEPER_EVENT_MAX_ATTEMPTS:
+                            delivery.status = DeliveryStatus.DEAD
+                        else:
+                            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+                        failed.append(delivery)
                     else:
-                        delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
-                    failed.append(delivery)
-                else:
-                    done.append(delivery)
+                        done.append(delivery)
             if done:
                 EventDelivery.objects.filter(pk__in=[d.pk for d in done]).update(
                     status=DeliveryStatus.DONE,

@@ -13,7 +13,7 @@ class CustomersConfig(AppConfig):
         from shopkeeper.core.nav import Section, register_section
 
         from . import demo
-        from .metrics import on_order_event
+        from .metrics import on_order_event, on_order_events
 
         register_section(
             Section(
@@ -46,5 +46,5 @@ class CustomersConfig(AppConfig):
                 group="settings",
             )
         )
-        register_consumer("customers.metrics", ["order.*"], on_order_event)
+        register_consumer("customers.metrics", ["order.*"], on_order_event, batch_handler=on_order_events)
         register_demo(40, "customers", demo.load)

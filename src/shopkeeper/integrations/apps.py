@@ -11,9 +11,14 @@ class IntegrationsConfig(AppConfig):
         from shopkeeper.core.events import register_consumer
         from shopkeeper.core.nav import Section, register_section
 
-        from .services import WEBHOOK_EVENT_PATTERNS, webhooks_fan_out
+        from .services import WEBHOOK_EVENT_PATTERNS, webhooks_fan_out, webhooks_fan_out_many
 
-        register_consumer("integrations.webhooks", WEBHOOK_EVENT_PATTERNS, webhooks_fan_out)
+        register_consumer(
+            "integrations.webhooks",
+            WEBHOOK_EVENT_PATTERNS,
+            webhooks_fan_out,
+            batch_handler=webhooks_fan_out_many,
+        )
         register_section(
             Section(
                 key="webhooks",

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -135,15 +136,15 @@ def send(delivery: WebhookDelivery, client: httpx.Client) -> Result:
 
 def claim(batch: int) -> list[WebhookDelivery]:
     now = timezone.now()
+    due = WebhookDelivery.objects.filter(
+        status=WebhookStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+    )
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    if not skip_locked and not due.exists():
+        return []  # SQLite: an idle poll reads, and leaves the write lock to the requests
     with transaction.atomic():
-        qs = (
-            WebhookDelivery.objects.filter(
-                status=WebhookStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
-            )
-            .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)
-        )
-        if connection.features.has_select_for_update_skip_locked:
+        qs = due.order_by("next_attempt_at", "id").values_list("id", flat=True)
+        if skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         ids = list(qs[:batch])
         if ids:
@@ -152,6 +153,7 @@ def claim(batch: int) -> list[WebhookDelivery]:
 
 
 FIELDS = ["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
+FINISHED_FIELDS = ["attempts", "last_status_code", "last_error", "status", "delivered_at"]
 
 
 def record(delivery: WebhookDelivery, result: Result) -> None:
@@ -178,6 +180,8 @@ def record_many(pairs: list[tuple[WebhookDelivery, Result]]) -> None:
         ]
     )
     gone: dict[int, WebhookEndpoint] = {}
+    finished: dict[tuple, list[int]] = {}  # delivered or dead, grouped by the values they get
+    retried: list[WebhookDelivery] = []
     for delivery, result in pairs:
         delivery.attempts += 1
         delivery.last_status_code = result.status_code
@@ -192,16 +196,38 @@ def record_many(pairs: list[tuple[WebhookDelivery, Result]]) -> None:
             delivery.status = WebhookStatus.DEAD
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
-    WebhookDelivery.objects.bulk_update([d for d, _r in pairs], FIELDS)
+            retried.append(delivery)
+            continue
+        key = tuple(getattr(delivery, f) for f in FINISHED_FIELDS)
+        finished.setdefault(key, []).append(delivery.pk)
+    # One UPDATE per group of equal values (a batch of successes is one statement); the retried ones,
+    # each with its own jittered time, in one bulk update.
+    for key, ids in finished.items():
+        WebhookDelivery.objects.filter(pk__in=ids).update(**dict(zip(FINISHED_FIELDS, key, strict=True)))
+    if retried:
+        WebhookDelivery.objects.bulk_update(retried, FIELDS)
     for endpoint in gone.values():
         endpoint_disable(
             endpoint=endpoint, reason="The receiver answered 410 Gone.", actor=Actor.system("webhooks")
         )
 
 
-# Set when new deliveries are committed by this process (the outbox's fan-out runs in the same worker):
-# the integrations loop waits on it instead of sleeping through its idle interval.
-wake = threading.Event()
+# Set when the outbox's fan-out commits new deliveries: the sender waits on it instead of sleeping
+# through its idle interval. A thread event within one process; the worker's supervisor hands every
+# process it starts one shared `multiprocessing` event instead (`use_wake`), so the fan-out in the
+# outbox process wakes the senders in theirs.
+wake: Any = threading.Event()
+
+
+def use_wake(event: Any) -> None:
+    """Share this event (anything with set/wait/clear) between the fan-out and the sender."""
+    global wake
+    wake = event
+
+
+def notify_new_deliveries() -> None:
+    wake.set()
+
 
 _client: httpx.Client | None = None
 _pool: ThreadPoolExecutor | None = None

@@ -162,28 +162,35 @@ def event_body(event: Event, uid: uuid.UUID) -> bytes:
 
 def webhooks_fan_out(event: Event) -> None:
     """Outbox consumer: one delivery per active endpoint subscribed to the event (idempotent)."""
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.filter(is_active=True).only("pk", "events")
-        if any(fnmatch.fnmatchcase(event.name, p) for p in e.events)
-    ]
+    webhooks_fan_out_many([event])
+
+
+def webhooks_fan_out_many(events: list[Event]) -> None:
+    """The same for a chunk of events: one query for the endpoints, one insert for all the deliveries
+    (the unique (endpoint, event) pair skips those made by an earlier, interrupted run)."""
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).only("pk", "events"))
     if not endpoints:
         return
     now = timezone.now()
     rows = []
-    for endpoint in endpoints:
-        uid = uuid.uuid4()
-        rows.append(
-            WebhookDelivery(
-                uid=uid,
-                endpoint=endpoint,
-                event=event,
-                event_name=event.name,
-                body=event_body(event, uid),
-                next_attempt_at=now,
+    for event in events:
+        for endpoint in endpoints:
+            if not any(fnmatch.fnmatchcase(event.name, p) for p in endpoint.events):
+                continue
+            uid = uuid.uuid4()
+            rows.append(
+                WebhookDelivery(
+                    uid=uid,
+                    endpoint=endpoint,
+                    event=event,
+                    event_name=event.name,
+                    body=event_body(event, uid),
+                    next_attempt_at=now,
+                )
             )
-        )
+    if not rows:
+        return
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    from .dispatcher import wake
+    from .dispatcher import notify_new_deliveries
 
-    transaction.on_commit(wake.set)  # the sender in this worker starts at once instead of polling
+    transaction.on_commit(notify_new_deliveries)  # wakes the sender at once instead of its polling
