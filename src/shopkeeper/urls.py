@@ -3,6 +3,8 @@ from django.urls import include, path
 from shopkeeper.api import api
 from shopkeeper.core import views as core_views
 
+handler403 = "shopkeeper.core.views.permission_denied"
+
 urlpatterns = [
     path("", include(("shopkeeper.core.urls", "core"))),
     path("healthz", core_views.healthz, name="healthz"),

@@ -72,3 +72,14 @@ def language_set(request: HttpRequest) -> HttpResponse:
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A page that needs a permission, asked for by someone not signed in (or whose session timed out):
+    the sign-in page, then back here. A signed-in user without the permission gets the 403 page."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.views.defaults import permission_denied as default
+
+    if not request.user.is_authenticated and not request.path.startswith("/api/"):
+        return redirect_to_login(request.get_full_path())
+    return default(request, exception)
