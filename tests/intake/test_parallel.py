@@ -14,64 +14,24 @@ from shopkeeper.orders.models import Order
 from .conftest import native
 
 
-def _fire(n: int, headers: dict, payload: dict, key: str) -> list[int]:
+def _fire(path: str, bodies: list[dict], key: str, headers: dict | None = None) -> list:
+    """POST each body to `path` from its own thread, all at once; the responses (any order)."""
     from django.test import Client
 
-    statuses: list[int] = []
-    barrier = threading.Barrier(n)
-
-    def run():
-        try:
-            barrier.wait()
-            r = Client().post(
-                "/api/v1/orders",
-                json.dumps(payload),
-                content_type="application/json",
-                headers={"Authorization": f"Bearer {key}", **headers},
-            )
-            statuses.append(r.status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return statuses
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("mode", ["external_id", "idempotency_key"])
-def test_parallel_identical_submissions_make_one_order(make_key, offers, mode):
-    key = make_key("orders:write", "orders:read")
-    if mode == "external_id":
-        statuses = _fire(8, {}, native(external_id="same"), key)
-    else:
-        statuses = _fire(8, {"Idempotency-Key": "one"}, native(external_id=""), key)
-    assert Order.objects.count() == 1, statuses
-    assert statuses.count(201) >= 1 and all(s in {200, 201, 409} for s in statuses), statuses
-    assert InboundRequest.objects.count() == 8
-    assert not InboundRequest.objects.filter(status=EntryStatus.RECEIVED).exists()
-
-
-def _fire_batches(bodies: list[dict], key: str) -> list:
-    from django.test import Client
-
-    answers: list = []
+    responses: list = []
     barrier = threading.Barrier(len(bodies))
 
     def run(body):
         try:
             barrier.wait()
-            r = Client().post(
-                "/api/v1/orders/batch",
-                json.dumps(body),
-                content_type="application/json",
-                headers={"Authorization": f"Bearer {key}"},
+            responses.append(
+                Client().post(
+                    path,
+                    json.dumps(body),
+                    content_type="application/json",
+                    headers={"Authorization": f"Bearer {key}", **(headers or {})},
+                )
             )
-            answers.append((r.status_code, r.json()))
         finally:
             connections.close_all()
 
@@ -80,7 +40,23 @@ def _fire_batches(bodies: list[dict], key: str) -> list:
         t.start()
     for t in threads:
         t.join()
-    return answers
+    return responses
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("mode", ["external_id", "idempotency_key"])
+def test_parallel_identical_submissions_make_one_order(make_key, offers, mode):
+    key = make_key("orders:write", "orders:read")
+    if mode == "external_id":
+        responses = _fire("/api/v1/orders", [native(external_id="same")] * 8, key)
+    else:
+        responses = _fire("/api/v1/orders", [native(external_id="")] * 8, key, {"Idempotency-Key": "one"})
+    statuses = [r.status_code for r in responses]
+    assert Order.objects.count() == 1, statuses
+    assert statuses.count(201) >= 1 and all(s in {200, 201, 409} for s in statuses), statuses
+    assert InboundRequest.objects.count() == 8
+    assert not InboundRequest.objects.filter(status=EntryStatus.RECEIVED).exists()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
@@ -100,7 +76,7 @@ def test_parallel_batches_share_stock_and_external_ids(make_key, offers):
             for i in range(20)
         ]
     }
-    answers = _fire_batches([body] * 4, key)
+    answers = [(r.status_code, r.json()) for r in _fire("/api/v1/orders/batch", [body] * 4, key)]
     assert [status for status, _body in answers] == [200] * 4, answers
     for _status, answer in answers:
         assert all(item["status"] in {200, 201} for item in answer["items"]), answer

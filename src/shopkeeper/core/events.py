@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .db import bulk_update
 from .models import DeliveryStatus, Event, EventDelivery
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,5 @@ def dispatch_pending(batch: int = 200) -> int:
                     attempts=F("attempts") + 1,
                 )
             if failed:
-                EventDelivery.objects.bulk_update(
-                    failed, ["attempts", "last_error", "status", "next_attempt_at"]
-                )
+                bulk_update(failed, ["attempts", "last_error", "status", "next_attempt_at"])
     return attempted

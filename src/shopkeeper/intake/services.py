@@ -540,13 +540,9 @@ def _run_many(entry_ids: list[int], api_key: Any) -> list[Outcome]:
     for entry in fresh:
         _set_result(entry, outcomes[entry.pk].settle())
     bulk_update(fresh, MARKED_FIELDS)
-    for pk in entry_ids:
+    for pk in entry_ids:  # entries another run had already answered
         if pk not in outcomes:
-            outcomes[pk] = (
-                _stored_outcome(entries[pk])
-                if pk in entries
-                else Outcome(404, problem=problem_body(404, "not-found", "The journal entry is gone."))
-            )
+            outcomes[pk] = _stored_outcome(entries[pk])
     return [outcomes[pk] for pk in entry_ids]
 
 

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shopkeeper.core.changes import Actor
+from shopkeeper.core.db import bulk_update
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStatus
 
@@ -201,11 +202,11 @@ def record_many(pairs: list[tuple[WebhookDelivery, Result]]) -> None:
         key = tuple(getattr(delivery, f) for f in FINISHED_FIELDS)
         finished.setdefault(key, []).append(delivery.pk)
     # One UPDATE per group of equal values (a batch of successes is one statement); the retried ones,
-    # each with its own jittered time, in one bulk update.
+    # each with its own jittered time, in one UPDATE ... FROM VALUES.
     for key, ids in finished.items():
         WebhookDelivery.objects.filter(pk__in=ids).update(**dict(zip(FINISHED_FIELDS, key, strict=True)))
     if retried:
-        WebhookDelivery.objects.bulk_update(retried, FIELDS)
+        bulk_update(retried, FIELDS)
     for endpoint in gone.values():
         endpoint_disable(
             endpoint=endpoint, reason="The receiver answered 410 Gone.", actor=Actor.system("webhooks")

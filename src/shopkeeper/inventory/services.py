@@ -308,7 +308,7 @@ def store_warehouses(store: Store) -> list[Warehouse]:
 
 @dataclass
 class OrderRequest:
-    """One order's lines to reserve (see `stock_reserve_many`)."""
+    """One order's lines to reserve (see `stock_plan`)."""
 
     store: Store
     order_id: int
@@ -335,18 +335,7 @@ def stock_reserve(
     transaction, so they hold nothing yet.
     """
     request = OrderRequest(store=store, order_id=order_id, lines=lines, offers=offers)
-    return stock_reserve_many(orders=[request], actor=actor, new_lines=new_lines)[order_id]
-
-
-@retrying
-@transaction.atomic
-def stock_reserve_many(
-    *, orders: list[OrderRequest], actor: Actor, new_lines: bool = False
-) -> dict[int, list[LineReservation]]:
-    """`stock_reserve` for several orders at once: the stock rows of all of them are locked in one
-    statement (in primary-key order), the orders take from them in the given order, and the ledger,
-    reservations and history are written once. Returns each order's line results."""
-    return stock_plan(orders=orders, actor=actor, new_lines=new_lines).write()
+    return stock_plan(orders=[request], actor=actor, new_lines=new_lines).write()[order_id]
 
 
 @dataclass

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopkeeper.catalog.models import Offer, Price
-from shopkeeper.core.changes import Actor, apply_changes, deferred, record_change, to_jsonable
+from shopkeeper.core.changes import Actor, Deferred, apply_changes, deferred, record_change, to_jsonable
 from shopkeeper.core.scope import memo_scope, memoized
 from shopkeeper.customers.normalize import digits_of
 from shopkeeper.customers.services import CustomerInput, customer_match_or_create, primary_contacts
@@ -26,6 +26,7 @@ from shopkeeper.inventory import services as stock
 from shopkeeper.stores.models import Store
 
 from . import counts, dictionaries, totals
+from .assignment import Assigner
 from .models import (
     CancelReason,
     Channel,
@@ -581,9 +582,9 @@ class _Draft:
 
 @dataclass
 class OrderBatch:
+    assigner: Assigner
+    recorded: Deferred
     drafts: list[_Draft] = field(default_factory=list)
-    assigner: Any = None
-    recorded: Any = None
 
     def mark(self) -> tuple[int, int]:
         return len(self.drafts), self.recorded.mark()
@@ -605,8 +606,6 @@ def creating_together() -> Iterator[OrderBatch]:
     table, their stock is reserved in one pass, and counts, assignments and history are written
     together. Run it inside a transaction; a caller that wants to survive one order's failure wraps that
     `order_create` in a savepoint and calls `discard(mark())`."""
-    from .assignment import Assigner
-
     if _batch.get() is not None:
         raise RuntimeError("creating_together() blocks do not nest")
     with deferred() as recorded, memo_scope():
@@ -766,51 +765,55 @@ def _holds_stock(status: Status) -> bool:
 
 
 def _write_drafts(batch: OrderBatch) -> None:
-    drafts = batch.drafts
-    if drafts:
-        by_store: dict[int, list[Order]] = {}
-        for d in drafts:
-            by_store.setdefault(d.order.store_id, []).append(d.order)
-        for store_id in sorted(by_store):  # counter rows locked in one order by every writer
-            numbers = _take_numbers(store_id, len(by_store[store_id]))
-            for order, number in zip(by_store[store_id], numbers, strict=True):
-                order.number = number
-        plans = _plan_stock(drafts)
-        for d in drafts:
-            d.order.stock_state = _order_stock_state(d.lines)
-            _set_problems(d.order, d.problems)
-        Order.objects.bulk_create([d.order for d in drafts])
-        OrderLine.objects.bulk_create([ln for d in drafts for ln in d.lines])
-        Payment.objects.bulk_create([p for d in drafts for p in d.payments])
-        for plan, keys in plans:
-            plan.write(ids={key: obj.pk for key, obj in keys.items()})
-        for d in drafts:
-            if d.order.status.stock_action == StockAction.WRITE_OFF:  # created as shipped
-                _apply_stock(d.order, StockAction.WRITE_OFF, d.actor, d.lines)
-                d.order.save(update_fields=["stock_state"])
-        per_status: dict[tuple[int, int], int] = {}
-        for d in drafts:
-            key = (d.order.store_id, d.order.status_id)
-            per_status[key] = per_status.get(key, 0) + 1
-        counts.add_many(per_status)
-        for d in drafts:
-            order = d.order
-            record_change(
-                entity="order",
-                entity_id=order.pk,
-                action="created",
-                actor=d.actor,
-                related=_related(order),
-                changes={
-                    "number": [None, order.number],
-                    "status": [None, order.status.code],
-                    "total": [None, order.total],
-                    "lines": [None, [f"{ln.sku or ln.name} × {ln.quantity.normalize()}" for ln in d.lines]],
-                },
-                event="order.created",
-                payload=_payload(order, problems=[p["code"] for p in order.problems]),
-            )
+    _insert_drafts(batch.drafts)
     batch.assigner.flush()
+
+
+def _insert_drafts(drafts: list[_Draft]) -> None:
+    if not drafts:
+        return
+    by_store: dict[int, list[Order]] = {}
+    for d in drafts:
+        by_store.setdefault(d.order.store_id, []).append(d.order)
+    for store_id in sorted(by_store):  # counter rows locked in one order by every writer
+        numbers = _take_numbers(store_id, len(by_store[store_id]))
+        for order, number in zip(by_store[store_id], numbers, strict=True):
+            order.number = number
+    plans = _plan_stock(drafts)
+    for d in drafts:
+        d.order.stock_state = _order_stock_state(d.lines)
+        _set_problems(d.order, d.problems)
+    Order.objects.bulk_create([d.order for d in drafts])
+    OrderLine.objects.bulk_create([ln for d in drafts for ln in d.lines])
+    Payment.objects.bulk_create([p for d in drafts for p in d.payments])
+    for plan, keys in plans:
+        plan.write(ids={key: obj.pk for key, obj in keys.items()})
+    for d in drafts:
+        if d.order.status.stock_action == StockAction.WRITE_OFF:  # created as shipped
+            _apply_stock(d.order, StockAction.WRITE_OFF, d.actor, d.lines)
+            d.order.save(update_fields=["stock_state"])
+    per_status: dict[tuple[int, int], int] = {}
+    for d in drafts:
+        key = (d.order.store_id, d.order.status_id)
+        per_status[key] = per_status.get(key, 0) + 1
+    counts.add_many(per_status)
+    for d in drafts:
+        order = d.order
+        record_change(
+            entity="order",
+            entity_id=order.pk,
+            action="created",
+            actor=d.actor,
+            related=_related(order),
+            changes={
+                "number": [None, order.number],
+                "status": [None, order.status.code],
+                "total": [None, order.total],
+                "lines": [None, [f"{ln.sku or ln.name} × {ln.quantity.normalize()}" for ln in d.lines]],
+            },
+            event="order.created",
+            payload=_payload(order, problems=[p["code"] for p in order.problems]),
+        )
 
 
 def _plan_stock(drafts: list[_Draft]) -> list[tuple[stock.ReservationPlan, dict[int, Order | OrderLine]]]:
