@@ -37,9 +37,6 @@ def env(db: str, size: str) -> dict[str, str]:
         # The bench measures the server, not the per-key rate limit.
         "SHOPKEEPER_API_RATE_LIMIT": "100000000",
         "DEBUG": "false",
-        # Django's advice under ASGI: no persistent connections (each request may run in a new thread;
-        # with the default CONN_MAX_AGE=60 the server ran PostgreSQL out of connections).
-        "CONN_MAX_AGE": "0",
     }
 
 

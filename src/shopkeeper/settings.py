@@ -119,12 +119,16 @@ for _db in DATABASES.values():
                 "PRAGMA temp_store=MEMORY;"
             ),
         }
+        # Requests run on a lasting pool of threads (core/asgi.py), so each thread keeps its connection
+        # and with it SQLite's page cache; a new connection per request starts that cache cold.
+        _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+        _db["CONN_HEALTH_CHECKS"] = True
         _db.setdefault("TEST", {})["NAME"] = env.str("TEST_SQLITE_NAME", default="") or None
     else:
-        # Under ASGI each request may run in another thread; persistent connections would pile up
-        # per thread until PostgreSQL refuses clients. Instead each process keeps a small pool
-        # (psycopg_pool): a request borrows a connection and returns it, so no request pays for a
-        # new connection. DATABASE_POOL_MAX_SIZE=0 turns the pool off (e.g. behind pgbouncer).
+        # Each process keeps a small pool (psycopg_pool) shared by its request threads and the
+        # threads streams use: a request borrows a connection and returns it when it ends, so no
+        # request pays for a new connection. DATABASE_POOL_MAX_SIZE=0 turns the pool off (e.g. behind
+        # pgbouncer); connections then live CONN_MAX_AGE seconds per thread.
         _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=8)
         if _pool_max > 0:
             _db.setdefault("OPTIONS", {})["pool"] = {
@@ -134,7 +138,7 @@ for _db in DATABASES.values():
             }
             _db["CONN_MAX_AGE"] = 0
         else:
-            _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+            _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
             _db.setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
