@@ -36,11 +36,16 @@ def install_reference_data() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_dictionary_cache():
+    """Every test starts with no cached dictionaries and reference rows (a rolled-back test's ids are
+    given out again)."""
+    from shopkeeper.core.scope import reference_changed
     from shopkeeper.orders.dictionaries import dictionaries_changed
 
     dictionaries_changed()
+    reference_changed()
     yield
     dictionaries_changed()
+    reference_changed()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from shopkeeper.core.scope import reference
+
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
@@ -116,10 +118,10 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
     def store_ids(self) -> list[int] | None:
-        """Ids of the stores this key is limited to, None for every store (read once per loaded key)."""
-        if not hasattr(self, "_store_ids"):
-            self._store_ids = list(self.stores.values_list("pk", flat=True)) or None
-        return self._store_ids
+        """Ids of the stores this key is limited to, None for every store (kept like reference rows)."""
+        return reference(
+            ("api_key_stores", self.pk), lambda: list(self.stores.values_list("pk", flat=True)) or None
+        )
 
 
 class SecurityEvent(models.Model):

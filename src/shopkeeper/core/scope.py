@@ -1,17 +1,27 @@
-"""A unit of work's memo: reference rows (a store, its policies, its mappings) read once per batch.
+"""A unit of work's memo, and the process's cache of reference rows.
 
 A batch of a hundred orders asks for the same store's dedupe policy, warehouses and code mappings a
 hundred times. Inside `memo_scope()` the first answer is kept for the rest of the block; outside it,
 `memoized` simply calls the function. Only read-mostly settings belong here, never rows the block
 itself changes.
+
+`reference` goes further for rows that change only in Settings (a store, its price type, policy,
+warehouses, code mappings, custom field definitions, an API key's stores): every order asks for them,
+so each process keeps them for `REFERENCE_TTL` seconds, like the order dictionaries. Saving or
+deleting any model in `REFERENCE_MODELS` clears the cache in this process at once and again when the
+transaction commits; other processes see the change within `REFERENCE_TTL` seconds. The rows are
+shared between request threads: read them, never change them.
 """
 
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from django.db import transaction
 
 _memo: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.ContextVar("memo_scope", default=None)
 
@@ -41,3 +51,42 @@ def peek(key: Hashable) -> Any:
     """What the current scope holds under `key` (None outside a scope or if nothing is there)."""
     memo = _memo.get()
     return None if memo is None else memo.get(key)
+
+
+REFERENCE_TTL = 30.0
+REFERENCE_MODELS = frozenset(
+    {
+        "stores.Store",
+        "orders.StoreOrderSettings",
+        "customers.DedupePolicy",
+        "customers.CustomFieldDefinition",
+        "inventory.Warehouse",
+        "inventory.StoreWarehouse",
+        "intake.CodeMapping",
+        "accounts.ApiKey_stores",
+    }
+)
+_reference: dict[Hashable, tuple[float, Any]] = {}
+
+
+def reference[T](key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in this process for REFERENCE_TTL seconds (see the module's docstring)."""
+    now = time.monotonic()
+    hit = _reference.get(key)
+    if hit is not None and now - hit[0] < REFERENCE_TTL:
+        return hit[1]
+    value = compute()
+    _reference[key] = (now, value)
+    return value
+
+
+def reference_changed() -> None:
+    _reference.clear()
+
+
+def reference_model_changed(sender, using: str | None = None, **kwargs) -> None:
+    """Signal receiver: a row `reference` may hold changed. Forget them now, and again at commit (a
+    thread may have cached the old rows again before the change was visible to it)."""
+    if sender._meta.label in REFERENCE_MODELS:
+        reference_changed()
+        transaction.on_commit(reference_changed, using=using)

@@ -9,13 +9,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from shopkeeper.core.scope import memoized
+from shopkeeper.core.scope import reference
 
 from .models import CustomFieldDefinition, FieldType
 
 
 def definitions(entity: str) -> list[CustomFieldDefinition]:
-    return memoized(
+    return reference(
         ("custom_field_definitions", entity),
         lambda: list(CustomFieldDefinition.objects.filter(entity=entity)),
     )

@@ -42,19 +42,21 @@ def find_candidates(
     e164s: list[str] | None = None,
     emails: list[str] | None = None,
     addresses: list[dict[str, str]] | None = None,
+    unshared: frozenset[str] = frozenset(),
 ) -> dict[int, list[str]]:
     """Other live customers of the store sharing a phone, an email, or the name and address. A caller
-    that has just written the customer's contacts passes them (E.164 phones, valid emails, addresses)."""
+    that has just written the customer's contacts passes them (E.164 phones, valid emails, addresses),
+    and in `unshared` the kinds it has just looked up and found nobody else for."""
     others = active_customers(customer.store).exclude(pk=customer.pk)
     found: dict[int, list[str]] = {}
     if e164s is None:
         e164s = [p for p in customer.phones.values_list("e164", flat=True) if p]
-    if e164s:
+    if e164s and "phone" not in unshared:
         for pk in others.filter(phones__e164__in=e164s).values_list("pk", flat=True).distinct()[:20]:
             found.setdefault(pk, []).append("phone")
     if emails is None:
         emails = list(customer.emails.filter(is_valid=True).values_list("email", flat=True))
-    if emails:
+    if emails and "email" not in unshared:
         for pk in others.filter(emails__email__in=emails).values_list("pk", flat=True).distinct()[:20]:
             found.setdefault(pk, []).append("email")
     if customer.first_name and customer.last_name:

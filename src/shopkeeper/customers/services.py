@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopkeeper.core.changes import Actor, apply_changes, record_change
-from shopkeeper.core.scope import memoized
+from shopkeeper.core.scope import reference
 
 from . import dedupe, known
 from .customfields import validate_custom_fields
@@ -204,8 +204,10 @@ def customer_create(
     actor: Actor,
     tags: list[Tag] | None = None,
     find_duplicates: bool = True,
+    unshared: frozenset[str] = frozenset(),
 ) -> tuple[Customer, list[str]]:
-    """Create a customer with contacts; queue possible duplicates. Returns (customer, problems)."""
+    """Create a customer with contacts; queue possible duplicates. Returns (customer, problems).
+    `unshared`: contact kinds ("phone", "email") the caller has just found no live customer for."""
     problems: list[str] = []
     values = {k: v for k, v in data.extra.items() if k in CUSTOMER_FIELDS}
     values["custom_fields"] = validate_custom_fields(Entity.CUSTOMER, values.get("custom_fields"))
@@ -251,6 +253,7 @@ def customer_create(
             e164s=[p.e164 for p in phones if p.e164],
             emails=[e.email for e in emails if e.is_valid],
             addresses=[address] if address else [],
+            unshared=unshared,
         )
         if found:
             dedupe.queue_candidates(customer, found)
@@ -267,13 +270,14 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
         found = Customer.objects.filter(store=store, external_id=external_id).select_related("store").first()
         if found is not None:
             return _follow_merge(found), []
-    policy = memoized(
+    policy = reference(
         ("dedupe_policy", store.pk),
         lambda: DedupePolicy.objects.filter(store=store).first() or DedupePolicy(store=store),
     )
     region = default_region(store)
     problems: list[str] = []
     index = known.current(store)
+    unshared: set[str] = set()  # nobody live has these phones / emails: no need to look again
     if policy.reuse_on_phone:
         e164s = [p.e164 for p in (normalize_phone(v, region) for v in data.all_phones()) if p.is_valid]
         if index is not None:
@@ -283,6 +287,7 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
         if e164s and match is not None:
             match.store = store
             return _enrich(match, data, actor, problems), problems
+        unshared.add("phone")
     if policy.reuse_on_email:
         emails = [e.email for e in map(normalize_email, data.all_emails()) if e.is_valid]
         if index is not None:
@@ -292,7 +297,8 @@ def customer_match_or_create(*, store, data: CustomerInput, actor: Actor) -> tup
         if emails and match is not None:
             match.store = store
             return _enrich(match, data, actor, problems), problems
-    return customer_create(store=store, data=data, actor=actor)
+        unshared.add("email")
+    return customer_create(store=store, data=data, actor=actor, unshared=frozenset(unshared))
 
 
 def _follow_merge(customer: Customer) -> Customer:

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from shopkeeper.core.scope import memoized
+from shopkeeper.core.scope import reference
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders.models import Channel, DeliveryType, PaymentType, Status
 
@@ -43,7 +43,7 @@ def apply_mappings(
     slots = _slots(payload)
     if not slots:
         return []
-    table = memoized(
+    table = reference(
         ("code_mappings", store_id, source),
         lambda: {
             (m.kind, m.external_code): m.internal_code

@@ -28,7 +28,7 @@ from pydantic import ValidationError as PydanticError
 from shopkeeper.core.changes import Actor, apply_changes, record_change
 from shopkeeper.core.db import bulk_update, joined_savepoints
 from shopkeeper.core.problems import problem_type
-from shopkeeper.core.scope import memoized
+from shopkeeper.core.scope import reference
 from shopkeeper.customers import known as known_customers
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders import services as orders
@@ -201,7 +201,7 @@ def validate_order(payload: dict[str, Any]) -> OrderIn:
 
 
 def _store(code: str, store_ids: list[int] | None) -> Store:
-    store = memoized(("store", code), lambda: Store.objects.filter(code=code).first()) if code else None
+    store = reference(("store", code), lambda: Store.objects.filter(code=code).first()) if code else None
     if store is None or (store_ids is not None and store.pk not in store_ids):
         raise Rejected(
             422,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from shopkeeper.catalog.models import Offer
 from shopkeeper.core.changes import Actor, record_change, update_recorded
 from shopkeeper.core.db import bulk_update
-from shopkeeper.core.scope import memoized
+from shopkeeper.core.scope import reference
 from shopkeeper.stores.models import ReservationStrategy, Store
 
 from .models import Movement, MovementKind, Reservation, StockLevel, StoreWarehouse, Warehouse
@@ -415,7 +415,7 @@ def stock_plan(*, orders: list[OrderRequest], actor: Actor, new_lines: bool = Fa
     warehouses_of: dict[int, list[Warehouse]] = {}
     for o in orders:
         if o.store.pk not in warehouses_of:
-            warehouses_of[o.store.pk] = memoized(
+            warehouses_of[o.store.pk] = reference(
                 ("store_warehouses", o.store.pk), lambda store=o.store: store_warehouses(store)
             )
     order_ids = [o.order_id for o in orders]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor, Deferred, apply_changes, deferred, record_change, to_jsonable
-from shopkeeper.core.scope import memo_scope, memoized
+from shopkeeper.core.scope import memo_scope, memoized, reference
 from shopkeeper.customers.normalize import digits_of
 from shopkeeper.customers.services import CustomerInput, customer_match_or_create, primary_contacts
 from shopkeeper.inventory import services as stock
@@ -173,7 +173,7 @@ def _store_price_type(store: Store) -> str:
         default = StoreOrderSettings._meta.get_field("default_price_type").get_default()
         return next(iter(found), default)
 
-    return memoized(("store_price_type", store.pk), read)
+    return reference(("store_price_type", store.pk), read)
 
 
 # --- dictionaries ---------------------------------------------------------------------------
