@@ -97,7 +97,8 @@ def test_requests_run_on_the_pool_and_keep_their_connection(app):
         app.pool.submit(probe).result()
         _call(app, "/healthz")
     assert all(name.startswith("request") for name, _conn in seen)
-    assert len({conn for _name, conn in seen}) <= 2
+    if connection.settings_dict["CONN_MAX_AGE"]:  # not PostgreSQL's pool, which lends any of its own
+        assert len({conn for _name, conn in seen}) <= 2
 
 
 def test_a_stream_is_served_and_left_cleanly(app):
@@ -112,7 +113,7 @@ def test_a_stream_is_served_and_left_cleanly(app):
     )
     assert status == 200
     assert headers[b"Content-Type"].startswith(b"text/event-stream")
-    assert body[0].startswith(b"retry:")
+    assert body[0] == b"retry: 3000\n\n"  # the async stream: no thread held while it waits
 
 
 def test_a_client_gone_before_the_answer_loses_nothing(app):

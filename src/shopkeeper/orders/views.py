@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
+from django.db import close_old_connections
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -191,11 +192,18 @@ def live_stream(request: HttpRequest) -> HttpResponse:
     def message(after: int, ids: list[int]) -> str:
         return f"id: {after}\nevent: orders\ndata: {json.dumps({'ids': ids})}\n\n"
 
+    def poll(after: int) -> tuple[int, list[int]]:
+        """`batch` on a shared thread: its connection goes back to the pool (PostgreSQL) after each poll."""
+        try:
+            return batch(after)
+        finally:
+            close_old_connections()
+
     async def stream_async():
         after = last
         yield "retry: 3000\n\n"
         for _tick in range(600):  # the browser reconnects after ~10 minutes
-            after, ids = await sync_to_async(batch, thread_sensitive=False)(after)
+            after, ids = await sync_to_async(poll, thread_sensitive=False)(after)
             yield message(after, ids) if ids else ": keep-alive\n\n"
             await asyncio.sleep(1)
 
