@@ -101,55 +101,63 @@ def _lifetime_days(customer: Customer, now) -> int:
 
 
 TIME_FIELDS = ["rfm_class", "lifetime_days"]
+_TIME_COLUMNS = [
+    "pk",
+    "created_at",
+    "first_order_at",
+    "last_order_at",
+    "orders_count",
+    "total_spent",
+    *TIME_FIELDS,
+]
+
+
+def _time_values(customer: Customer, now, thresholds) -> tuple[str, int]:
+    days = (now - customer.last_order_at).days if customer.last_order_at else None
+    rfm = rfm_class(
+        days_since_last=days, orders=customer.orders_count, spent=customer.total_spent, thresholds=thresholds
+    )
+    return rfm, _lifetime_days(customer, now)
 
 
 def refresh_time_metrics(batch: int = 2000) -> int:
     """The RFM class and the lifetime depend on today's date and on the RFM thresholds, not only on
     orders (which events keep current): recompute both for every customer, in batches, from the stored
     order metrics (no order aggregates). Run daily by the worker and after the thresholds change.
-    Returns how many customers changed."""
+    Returns how many customers changed.
+
+    Batches are read outside any transaction; only the customers whose values differ are locked and
+    written. A batch with nothing to change takes no lock: on SQLite a write transaction per batch
+    held the database's one write lock for the whole scan, and the outbox waited behind it."""
     thresholds = rfm_thresholds()
     now = timezone.now()
     changed, last = 0, 0
-    columns = [
-        "pk",
-        "created_at",
-        "first_order_at",
-        "last_order_at",
-        "orders_count",
-        "total_spent",
-        *TIME_FIELDS,
-    ]
     while True:
-        with transaction.atomic():
-            qs = Customer.objects.filter(pk__gt=last).order_by("pk").only(*columns)
-            if connection.features.has_select_for_update_skip_locked:
-                # A customer an order event is recomputing right now is skipped: that recompute sets
-                # its class as of today anyway (waiting for it instead could deadlock with the outbox).
-                qs = qs.select_for_update(skip_locked=True)
-            rows = list(qs[:batch])
-            if not rows:
-                break
-            last = rows[-1].pk
-            dirty = []
-            for customer in rows:
-                days = (now - customer.last_order_at).days if customer.last_order_at else None
-                values = (
-                    rfm_class(
-                        days_since_last=days,
-                        orders=customer.orders_count,
-                        spent=customer.total_spent,
-                        thresholds=thresholds,
-                    ),
-                    _lifetime_days(customer, now),
-                )
-                if values != (customer.rfm_class, customer.lifetime_days):
-                    customer.rfm_class, customer.lifetime_days = values
-                    dirty.append(customer)
-            if dirty:
-                Customer.objects.bulk_update(dirty, TIME_FIELDS)
-            changed += len(dirty)
-    return changed
+        rows = list(Customer.objects.filter(pk__gt=last).order_by("pk").only(*_TIME_COLUMNS)[:batch])
+        if not rows:
+            return changed
+        last = rows[-1].pk
+        stale = [c.pk for c in rows if _time_values(c, now, thresholds) != (c.rfm_class, c.lifetime_days)]
+        if stale:
+            changed += _write_time_metrics(stale, now, thresholds)
+
+
+@transaction.atomic
+def _write_time_metrics(ids: list[int], now, thresholds) -> int:
+    """Recompute the customers as they are now (an order event may have changed them since the scan)."""
+    qs = Customer.objects.filter(pk__in=ids).order_by("pk").only(*_TIME_COLUMNS)
+    if connection.features.has_select_for_update_skip_locked:
+        # A customer an order event is recomputing right now is skipped: that recompute sets its
+        # class as of today anyway (waiting for it instead could deadlock with the outbox).
+        qs = qs.select_for_update(skip_locked=True)
+    dirty = []
+    for customer in qs:
+        values = _time_values(customer, now, thresholds)
+        if values != (customer.rfm_class, customer.lifetime_days):
+            customer.rfm_class, customer.lifetime_days = values
+            dirty.append(customer)
+    bulk_update(dirty, TIME_FIELDS)
+    return len(dirty)
 
 
 @transaction.atomic
