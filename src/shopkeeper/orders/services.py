@@ -126,8 +126,17 @@ class OrderInput:
     problems: list[dict[str, Any]] = field(default_factory=list)  # flags from the caller (e.g. "call back")
 
 
-def problem(code: str, detail: str = "", **extra: Any) -> dict[str, Any]:
-    return {"code": code, "detail": detail, **extra}
+def problem(
+    code: str, message: str = "", params: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An order's business problem. `detail` is `message` with `params` filled in, in the language of the
+    request that found it (the API's callers read it); `params` keep the specifics as data, so that the
+    card words the problem in its reader's language (`problem_text`). A decimal is kept as fixed-point
+    text, as the caller shaped it (a quantity normalised: 2, not 2.000)."""
+    if params is None:
+        return {"code": code, "detail": message, **extra}
+    params = {k: f"{v:f}" if isinstance(v, Decimal) else v for k, v in params.items()}
+    return {"code": code, "detail": message % params, "params": params, **extra}
 
 
 # --- locking helpers ------------------------------------------------------------------------
@@ -187,7 +196,8 @@ def _by_code(model, code: str, problems: list, problem_code: str, field_name: st
         problems.append(
             problem(
                 problem_code,
-                _("“%(code)s” is not a known code.") % {"code": code},
+                _("“%(code)s” is not a known code."),
+                {"code": code},
                 field=field_name,
                 value=code,
             )
@@ -290,7 +300,8 @@ def _build_lines(order: Order, inputs: list[LineInput], problems: list, start: i
             problems.append(
                 problem(
                     "unknown_sku",
-                    _("SKU “%(sku)s” is not in the catalog; kept as a free-text line.") % {"sku": data.sku},
+                    _("SKU “%(sku)s” is not in the catalog; kept as a free-text line."),
+                    {"sku": data.sku},
                     line=start + i,
                     value=data.sku,
                 )
@@ -305,7 +316,8 @@ def _build_lines(order: Order, inputs: list[LineInput], problems: list, start: i
                 problems.append(
                     problem(
                         "no_price",
-                        _("“%(sku)s” has no price of this price type.") % {"sku": offer.sku},
+                        _("“%(sku)s” has no price of this price type."),
+                        {"sku": offer.sku},
                         line=start + i,
                     )
                 )
@@ -316,8 +328,8 @@ def _build_lines(order: Order, inputs: list[LineInput], problems: list, start: i
             problems.append(
                 problem(
                     "price_mismatch",
-                    _("“%(sku)s” sent at %(sent)s; the catalog says %(catalog)s.")
-                    % {"sku": offer.sku, "sent": price, "catalog": catalog_price},
+                    _("“%(sku)s” sent at %(sent)s; the catalog says %(catalog)s."),
+                    {"sku": offer.sku, "sent": price, "catalog": catalog_price},
                     line=start + i,
                 )
             )
@@ -433,12 +445,8 @@ def _take_reservations(
             problems.append(
                 problem(
                     "out_of_stock",
-                    _("“%(sku)s”: %(reserved)s of %(quantity)s reserved.")
-                    % {
-                        "sku": ln.sku,
-                        "reserved": r.reserved.normalize(),
-                        "quantity": ln.quantity.normalize(),
-                    },
+                    _("“%(sku)s”: %(reserved)s of %(quantity)s reserved."),
+                    {"sku": ln.sku, "reserved": r.reserved.normalize(), "quantity": ln.quantity.normalize()},
                     line=ln.position,
                 )
             )
@@ -706,7 +714,14 @@ def _prepare(data: OrderInput, actor: Actor, assigner) -> _Draft:
         try:
             custom_fields = clean_custom_fields(custom_fields)
         except OrderError as exc:  # kept as sent; a person fixes it on the card
-            problems.append(problem("invalid_custom_field", "; ".join(exc.messages)))
+            problems += [
+                problem(
+                    "invalid_custom_field",
+                    "%(field)s: %(error)s",
+                    {"field": key.removeprefix("custom_fields."), "error": "; ".join(errors)},
+                )
+                for key, errors in exc.message_dict.items()
+            ]
     created_at = data.created_at or now
     order = Order(
         store=store,

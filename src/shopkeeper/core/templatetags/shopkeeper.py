@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -9,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.template.base import Variable, VariableDoesNotExist, render_value_in_context
 from django.template.context import Context
 from django.template.defaultfilters import date
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -68,19 +70,62 @@ PROBLEMS = {
     "unknown_status": _("The status is not known; the order starts in the first status."),
     "unknown_order_type": _("The order type is not known; the default type is used."),
     "invalid_phone": _("The phone number looks invalid; it is kept as typed."),
+    "invalid_email": _("The email address looks invalid; it is kept as typed."),
     "possible_duplicate_customer": _("The customer may be a duplicate; check the duplicates queue."),
     "call_back": _("Web form: call the customer back."),
     "invalid_custom_field": _("A custom field has an invalid value; it is kept as sent."),
 }
 
 
+# A problem in full, worded from the specifics it keeps as `params` (orders.services.problem) in the
+# reader's language; its stored `detail` is in the language of whoever created the order.
+PROBLEM_MESSAGES = {
+    "unknown_sku": _("SKU “%(sku)s” is not in the catalog; kept as a free-text line."),
+    "no_price": _("“%(sku)s” has no price of this price type."),
+    "price_mismatch": _("“%(sku)s” sent at %(sent)s; the catalog says %(catalog)s."),
+    "out_of_stock": _("“%(sku)s”: %(reserved)s of %(quantity)s reserved."),
+    "unknown_delivery_type": _("Delivery type “%(code)s” is not known; map it in Settings."),
+    "unknown_payment_type": _("Payment type “%(code)s” is not known; map it in Settings."),
+    "unknown_channel": _("Channel “%(code)s” is not known; map it in Settings."),
+    "unknown_status": _("Status “%(code)s” is not known; the order starts in the first status."),
+    "unknown_order_type": _("Order type “%(code)s” is not known; the default type is used."),
+    "invalid_custom_field": _("Custom field “%(field)s” has an invalid value; it is kept as sent."),
+}
+MONEY_PARAMS = frozenset({"sent", "catalog"})
+QUANTITY_PARAMS = frozenset({"reserved", "quantity"})
+
+
+def _problem_param(name: str, value: Any) -> str:
+    """A param as the card writes numbers: with the reader's decimal separator, money with its cents,
+    a quantity without trailing zeros (2, not 2.000)."""
+    if name not in MONEY_PARAMS and name not in QUANTITY_PARAMS:
+        return str(value)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)  # not a number after all: shown as stored
+    return localize(number.normalize() if name in QUANTITY_PARAMS else number)
+
+
 @register.filter
-def problem_text(problem: dict) -> str:
-    """What a person reads for an order problem: its own detail, else the text for its code."""
+def problem_text(problem: dict | str) -> str:
+    """What a person reads for an order problem (or a bare problem code), in their own language: the
+    message for its code with the specifics it keeps. A problem without them (stored before they were
+    kept, or of a code we have no message for) reads as its stored detail, else as the text for its
+    code; a code whose text says all there is (a call-back) reads as that text. Plain text: the
+    template escapes it, payload values included."""
     if not isinstance(problem, dict):
-        return str(problem)
-    code = problem.get("code", "")
-    return problem.get("detail") or str(PROBLEMS.get(code, code.replace("_", " ")))
+        problem = {"code": str(problem)}
+    code = str(problem.get("code") or "")
+    message, params = PROBLEM_MESSAGES.get(code), problem.get("params")
+    if message is not None and isinstance(params, dict):
+        try:
+            return str(message) % {name: _problem_param(name, v) for name, v in params.items()}
+        except (KeyError, TypeError, ValueError):
+            pass  # params of another shape: the stored detail says it
+    if code in PROBLEMS and code not in PROBLEM_MESSAGES:
+        return str(PROBLEMS[code])
+    return str(problem.get("detail") or PROBLEMS.get(code, code.replace("_", " ")))
 
 
 @register.filter

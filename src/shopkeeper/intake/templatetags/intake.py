@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from shopkeeper.core.templatetags.shopkeeper import PROBLEMS
+from shopkeeper.core.templatetags.shopkeeper import PROBLEMS, problem_text
 
 from ..models import MappingKind
 
@@ -18,7 +18,8 @@ def _flag_text(flag: dict[str, Any]) -> list[str]:
     code = flag.get("code", "")
     detail = str(flag.get("detail") or "")
     if code == "needs_attention":
-        return [str(PROBLEMS.get(p, str(p).replace("_", " "))) for p in flag.get("problems") or []]
+        # Only codes are kept: the text for each, as the card says it without specifics.
+        return [problem_text(p) for p in flag.get("problems") or []]
     if code == "unmapped_code":
         kind = flag.get("kind", "")
         label = MappingKind(kind).label if kind in MappingKind.values else kind
@@ -36,8 +37,8 @@ def _flag_text(flag: dict[str, Any]) -> list[str]:
     }
     if code in texts:
         return [str(texts[code])]
-    if code in PROBLEMS:
-        return [str(PROBLEMS[code])]
+    if code in PROBLEMS:  # a flag that goes onto the order (a call-back) reads as it does there
+        return [problem_text(flag)]
     return [detail or code.replace("_", " ")]
 
 
