@@ -86,6 +86,11 @@ def test_list_filters_search_and_pagination(writer, store, make_customer, django
     assert len(writer.get("/customers", q="8 (915) 123-45-03").json()["items"]) == 1
     assert [c["last_name"] for c in writer.get("/customers", q="petrov@").json()["items"]] == ["Petrov"]
     assert [c["last_name"] for c in writer.get("/customers", q="petr").json()["items"]] == ["Petrov"]
+    # A whole address is found by its normalised form; mail.ru is not a name.
+    assert [c["last_name"] for c in writer.get("/customers", q=" Petrov@Mail.RU").json()["items"]] == [
+        "Petrov"
+    ]
+    assert writer.get("/customers", q="nobody@mail.ru").json()["items"] == []
 
 
 def test_store_restricted_key_gets_404(api, make_key, store, us_store, make_customer):

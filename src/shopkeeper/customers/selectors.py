@@ -35,7 +35,7 @@ from .models import (
     SavedView,
     Segment,
 )
-from .normalize import digits_of, phone_search_fragments
+from .normalize import digits_of, normalize_email, phone_search_fragments
 from .segments import compile_rules
 
 
@@ -164,7 +164,12 @@ def search_q(query: str) -> Q:
         members.append(CompanyContact.objects.filter(company_id__in=taxes).values("customer_id"))
     else:
         if "@" in query or "." in query:
-            members.append(CustomerEmail.objects.filter(email__contains=lowered).values("customer_id"))
+            # A whole address is looked up in the index (as the order search does); a fragment by substring.
+            email = normalize_email(query)
+            email_q = Q(email=email.email) if email.is_valid else Q(email__contains=lowered)
+            members.append(CustomerEmail.objects.filter(email_q).values("customer_id"))
+        if "@" in query:  # an email (or part of one): no name or company has an "@"
+            return Q(pk__in=members[0])
         words = lowered.split()
         name_q = fts_name_q(words)
         if name_q is None:
