@@ -33,6 +33,8 @@ from .schemas import (
     CustomerPatch,
     MergeIn,
     SegmentOut,
+    customer_detail_out,
+    customer_out,
 )
 
 router = Router(tags=["customers"])
@@ -113,6 +115,13 @@ def _customer_qs(request: HttpRequest):
     return selectors.with_card_relations(selectors.customers_visible(store_ids=allowed_store_ids(request)))
 
 
+def _page(qs, page: PageParams) -> dict[str, Any]:
+    found = paginate(
+        selectors.with_list_relations(qs), cursor=page.cursor, limit=page.limit, count=page.count
+    )
+    return {**found, "items": [customer_out(c) for c in found["items"]]}
+
+
 def _tags(names: list[str] | None, actor: Actor):
     return [services.tag_get_or_create(name=n, actor=actor) for n in (names or []) if n.strip()]
 
@@ -125,7 +134,7 @@ def customers_list(request: HttpRequest, page: Query[PageParams]):
         qs = selectors.customer_list(params=request.GET, store_ids=allowed_store_ids(request))
     except DjangoValidationError as exc:
         return _invalid(exc)
-    return paginate(selectors.with_list_relations(qs), cursor=page.cursor, limit=page.limit, count=page.count)
+    return _page(qs, page)
 
 
 @router.post("/customers", response={200: CustomerDetailOut, 201: CustomerDetailOut}, auth=WRITE)
@@ -158,7 +167,7 @@ def customers_create(request: HttpRequest, body: CustomerIn):
             services.customer_set_tags(customer=customer, tags=_tags(body.tags, actor), actor=actor)
         customer = _customer_qs(request).get(pk=customer.pk)
         customer.problems = problems
-        return (201 if created else 200), customer
+        return (201 if created else 200), customer_detail_out(customer)
 
     try:
         return idempotent(request, create, schema=CustomerDetailOut)
@@ -169,7 +178,7 @@ def customers_create(request: HttpRequest, body: CustomerIn):
 @router.get("/customers/{customer_id}", response=CustomerDetailOut, auth=READ)
 def customers_get(request: HttpRequest, customer_id: int):
     """A merged customer answers with `merged_into`: the survivor's id to follow."""
-    return get_object_or_404(_customer_qs(request), pk=customer_id)
+    return customer_detail_out(get_object_or_404(_customer_qs(request), pk=customer_id))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerDetailOut, auth=WRITE)
@@ -197,7 +206,7 @@ def customers_update(request: HttpRequest, customer_id: int, body: CustomerPatch
         return _invalid(exc)
     customer = _customer_qs(request).get(pk=customer.pk)
     customer.problems = problems
-    return customer
+    return customer_detail_out(customer)
 
 
 @router.post("/customers/{customer_id}/merge", response=CustomerDetailOut, auth=WRITE)
@@ -210,7 +219,7 @@ def customers_merge(request: HttpRequest, customer_id: int, body: MergeIn):
         dedupe.customer_merge(survivor=survivor, merged=merged, actor=_actor(request))
     except ValueError as exc:
         raise HttpError(409, str(exc)) from exc
-    return _customer_qs(request).get(pk=survivor.pk)
+    return customer_detail_out(_customer_qs(request).get(pk=survivor.pk))
 
 
 # Companies -----------------------------------------------------------------------------------------
@@ -319,4 +328,4 @@ def segments_members(request: HttpRequest, segment_id: int, page: Query[PagePara
     store_ids = allowed_store_ids(request)
     if store_ids is not None:
         qs = qs.filter(store_id__in=store_ids)
-    return paginate(selectors.with_list_relations(qs), cursor=page.cursor, limit=page.limit, count=page.count)
+    return _page(qs, page)
