@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict
+
+from shopkeeper.core.schemas import Out
 
 from .normalize import format_phone
 
@@ -21,15 +22,6 @@ class AddressIn(Schema):
     flat: str = Field("", max_length=30)
     postcode: str = Field("", max_length=20)
     text: str = Field("", max_length=500)
-
-
-class Out(BaseModel):
-    """An answer validated in pydantic's core from a dict or a model instance's plain attributes: a
-    ninja `Schema` resolves every field of every nested object in Python (DjangoGetter), which was most
-    of the time of a 50-customer page. Outputs that need resolvers are built as dicts first
-    (`customer_out`)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
 
 class AddressOut(Out):

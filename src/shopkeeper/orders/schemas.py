@@ -9,6 +9,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from shopkeeper.core.schemas import Out
+
 Money = Decimal
 
 
@@ -141,7 +143,7 @@ class StatusOut(Schema):
     time_limit_minutes: int | None
 
 
-class LineOut(Schema):
+class LineOut(Out):
     id: int
     offer_id: int | None
     sku: str
@@ -157,7 +159,7 @@ class LineOut(Schema):
     stock_state: str
 
 
-class PaymentOut(Schema):
+class PaymentOut(Out):
     id: int
     type: str
     amount: Decimal
@@ -167,7 +169,7 @@ class PaymentOut(Schema):
     comment: str
 
 
-class TotalsOut(Schema):
+class TotalsOut(Out):
     currency: str
     subtotal: Decimal
     discount_total: Decimal
@@ -177,7 +179,7 @@ class TotalsOut(Schema):
     payment_status: str
 
 
-class CustomerRef(Schema):
+class CustomerRef(Out):
     id: int | None
     name: str
     phone: str
@@ -185,7 +187,7 @@ class CustomerRef(Schema):
     company_id: int | None
 
 
-class DeliveryOut(Schema):
+class DeliveryOut(Out):
     type: str | None
     service: str
     cost: Decimal
@@ -198,12 +200,12 @@ class DeliveryOut(Schema):
     status: str
 
 
-class ProblemOut(Schema):
+class ProblemOut(Out):
     code: str
     detail: str = ""
 
 
-class OrderOut(Schema):
+class OrderOut(Out):
     id: int
     number: str
     store: str
@@ -231,7 +233,7 @@ class OrderOut(Schema):
     needs_attention: bool
 
 
-class OrderListItem(Schema):
+class OrderListItem(Out):
     id: int
     number: str
     store: str
@@ -248,7 +250,7 @@ class OrderListItem(Schema):
     needs_attention: bool
 
 
-class OrderPage(Schema):
+class OrderPage(Out):
     items: list[OrderListItem]
     next_cursor: str | None = None
     count: int | None = None
