@@ -105,6 +105,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
 
 for _db in DATABASES.values():
     if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["ENGINE"] = "shopkeeper.core.sqlite"  # writers queue on a lock file (core/sqlite/base.py)
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,
         # so two writers queue on the busy timeout instead of failing with "database is locked".
         _db["OPTIONS"] = {

@@ -23,7 +23,7 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client):
 
 def test_sqlite_runs_in_wal_with_immediate_transactions(settings):
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
+    if db["ENGINE"] != "shopkeeper.core.sqlite":
         pytest.skip("SQLite only")
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]

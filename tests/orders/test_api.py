@@ -188,7 +188,7 @@ def test_read_scope_cannot_write(api, make_key, offers):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_identical_submissions_create_one_order(api, make_key, offers, settings):
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not settings.DATABASES[
+    if settings.DATABASES["default"]["ENGINE"] == "shopkeeper.core.sqlite" and not settings.DATABASES[
         "default"
     ]["NAME"].endswith(".sqlite3"):
         pytest.skip("threads need a file database on SQLite")
