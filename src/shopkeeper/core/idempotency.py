@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Schema
+from pydantic import BaseModel
 
 from .models import IdempotencyRecord
 from .problems import problem
@@ -28,8 +28,8 @@ def _scope(request: HttpRequest) -> str:
     return f"user:{request.user.pk}"
 
 
-def _render(status: int, result: Any, schema: type[Schema] | None) -> JsonResponse:
-    data = schema.from_orm(result).model_dump(mode="json") if schema is not None else result
+def _render(status: int, result: Any, schema: type[BaseModel] | None) -> JsonResponse:
+    data = schema.model_validate(result, from_attributes=True).model_dump(mode="json") if schema else result
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
@@ -51,7 +51,7 @@ def idempotent(
     request: HttpRequest,
     create: Callable[[], tuple[int, Any]],
     *,
-    schema: type[Schema] | None = None,
+    schema: type[BaseModel] | None = None,
 ) -> HttpResponse:
     """Run `create` (returning `(status, result)`) at most once per Idempotency-Key."""
     key = request.headers.get(HEADER, "").strip()
