@@ -164,6 +164,33 @@ def test_by_external_id_and_list_filters(writer):
     assert writer.get("/orders", q="other@example.com").json()["items"] == []
 
 
+def test_a_whole_number_finds_that_order_alone(writer):
+    """An order number holds digits that other orders' phones may hold too: typed whole, it finds that
+    order only; its digits alone still search phones."""
+    first = writer.post("/orders", PAYLOAD).json()
+    digits = "".join(ch for ch in first["number"] if ch.isdigit())
+    phone = f"+1 212 55{digits[-5:].rjust(5, '0')}"
+    second = writer.post(
+        "/orders",
+        {
+            **PAYLOAD,
+            "external_id": "second",
+            "customer": {
+                "external_id": "c-78",
+                "first_name": "Bo",
+                "phone": phone,
+                "email": "bo@example.com",
+            },
+        },
+    ).json()
+    assert [o["id"] for o in writer.get("/orders", q=first["number"].lower()).json()["items"]] == [
+        first["id"]
+    ]
+    assert [o["id"] for o in writer.get("/orders", q="second").json()["items"]] == [second["id"]]
+    found = [o["id"] for o in writer.get("/orders", q=digits[-5:].rjust(5, "0")).json()["items"]]
+    assert second["id"] in found
+
+
 def test_list_and_card_query_counts_do_not_grow(writer, django_assert_max_num_queries):
     for i in range(12):
         writer.post("/orders", {**PAYLOAD, "external_id": f"q{i}"})

@@ -201,7 +201,10 @@ class OrderFilter:
         if self.company:
             qs = qs.filter(company_id=self.company)
         if self.q:
-            qs = qs.filter(search_condition(self.q))
+            # An order's own number, external id or tracking number typed in full finds that order
+            # alone, not also every order whose phone holds its digits.
+            exact = qs.filter(identifier_condition(self.q))
+            qs = exact if exact.exists() else qs.filter(search_condition(self.q))
         return qs
 
     def is_empty(self) -> bool:
@@ -241,13 +244,19 @@ def _statuses() -> list[Status]:
     return list(dictionaries.by_code(Status).values())
 
 
+def identifier_condition(text: str) -> Q:
+    """The order's number (any case), external id or tracking number, whole."""
+    text = text.strip()
+    # SQLite cannot use an index for a case-insensitive match: the number as typed or upper-cased.
+    number = Q(number__in={text, text.upper()}) if connection.vendor == "sqlite" else Q(number__iexact=text)
+    return number | Q(external_id=text) | Q(tracking_number=text)
+
+
 def search_condition(text: str) -> Q:
     """Number, external id, tracking number, phone fragment (any format), email, customer name."""
     text = text.strip()
     sqlite = connection.vendor == "sqlite"
-    # SQLite cannot use an index for a case-insensitive match: the number as typed or upper-cased.
-    number = Q(number__in={text, text.upper()}) if sqlite else Q(number__iexact=text)
-    cond = number | Q(external_id=text) | Q(tracking_number=text)
+    cond = identifier_condition(text)
     if "@" in text:
         email = normalize_email(text)
         # A whole address is looked up exactly (its index); a fragment ("ivan@", "@example") by trigrams.
