@@ -36,3 +36,19 @@ def test_name_search_by_word_prefixes_follows_changes(make_customer):
 def test_fts_index_is_used_on_sqlite(make_customer):
     assert selectors.fts_available()
     assert selectors.fts_name_q(["ann"]) is not None
+
+
+def test_phone_fragment_search_follows_changes(make_customer):
+    """Phone digits have their trigram index on SQLite (migration 0006): fragments in any format find
+    the customer, and a changed or erased phone is no longer found."""
+    anna = make_customer(phone="+7 915 123-45-67")
+    boris = make_customer(first_name="Boris", phone="+7 916 555-01-02")
+    assert _found("915 123") == {anna.pk}
+    assert _found("8 (915) 123-45-67") == {anna.pk}
+    assert _found("55 01") == {boris.pk}
+    services.customer_set_contacts(customer=anna, phones=["+7 917 000-11-22"], actor=ACTOR)
+    assert _found("915 123") == set() and _found("917 000") == {anna.pk}
+    services.customer_erase(customer=boris, actor=ACTOR)
+    assert _found("55 01") == set()
+    if connection.vendor == "sqlite":
+        assert selectors.fts_available(selectors.PHONE_FTS_TABLE)

@@ -113,19 +113,31 @@ def companies_visible(*, user=None, store_ids: list[int] | None = None) -> Query
 # Search --------------------------------------------------------------------------------------------
 
 FTS_TABLE = "customers_customer_name_fts"
-_fts: dict[str, bool] = {}
+PHONE_FTS_TABLE = "customers_customerphone_fts"
+_fts: dict[tuple[str, str], bool] = {}
 
 
-def fts_available() -> bool:
-    """SQLite with the FTS5 name index of migration 0004."""
+def fts_available(table: str = FTS_TABLE) -> bool:
+    """SQLite with this FTS5 index (names: migration 0004, phone digits: 0006)."""
     if connection.vendor != "sqlite":
         return False
-    key = str(connection.settings_dict["NAME"])
+    key = (str(connection.settings_dict["NAME"]), table)
     if key not in _fts:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
             _fts[key] = cursor.fetchone() is not None
     return _fts[key]
+
+
+def _phone_fragment_q(fragment: str) -> Q:
+    """Phones whose digits hold `fragment`: on SQLite through the trigram index (from 3 digits on)."""
+    if len(fragment) < 3 or not fts_available(PHONE_FTS_TABLE):
+        return Q(digits__contains=fragment)
+    from django.db.models.expressions import RawSQL
+
+    # Constant SQL; the digits travel as a parameter.
+    sql = "SELECT rowid FROM customers_customerphone_fts WHERE digits LIKE %s"
+    return Q(pk__in=RawSQL(sql, [f"%{fragment}%"]))  # noqa: S611
 
 
 def fts_name_q(words: list[str]) -> Q | None:
@@ -158,7 +170,7 @@ def search_q(query: str) -> Q:
     if fragments and len(digits) * 2 >= len(query.replace(" ", "")):
         phone_q = Q(pk__in=[])
         for fragment in fragments:
-            phone_q |= Q(digits__contains=fragment)
+            phone_q |= _phone_fragment_q(fragment)
         members.append(CustomerPhone.objects.filter(phone_q).values("customer_id"))
         taxes = CompanyTaxId.objects.filter(value__startswith=digits).values("company_id")
         members.append(CompanyContact.objects.filter(company_id__in=taxes).values("customer_id"))
