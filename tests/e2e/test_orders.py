@@ -251,6 +251,10 @@ def test_search_filters_and_keyboard(manager_page, shop):
     page.get_by_test_id("filter-status").select_option("confirmed")
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-order-id", str(bob.pk))
+    # the filtered list came without waiting for its group counts; they follow on their own
+    counters = page.get_by_test_id("group-counters")
+    expect(counters.locator('[data-group="approval"] .badge')).to_have_text("1")
+    expect(counters.get_by_test_id("counters-loading")).to_have_count(0)
     page.get_by_test_id("filter-status").select_option("")
     expect(rows).to_have_count(3)
 

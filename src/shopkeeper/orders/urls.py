@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_new, name="new"),
     path("live/", views.live_stream, name="live"),
+    path("counters/", views.order_counters, name="counters"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/status/", views.order_status, name="status"),
     path("<int:pk>/fields/", views.order_fields, name="fields"),

@@ -94,9 +94,11 @@ def _columns(request: HttpRequest) -> list[str]:
     return chosen or DEFAULT_COLUMNS
 
 
-def _counters(request: HttpRequest, flt: OrderFilter):
+def _counters(request: HttpRequest, flt: OrderFilter, *, wait: bool = True):
     """Counts per status group. Filtered by nothing but stores (the usual view) they come from the
-    counts the services keep; under other filters from a grouped count, cached briefly when costly."""
+    counts the services keep; under other filters from a grouped count, cached briefly when costly.
+    Without `wait`, None when that count is still to be made: the page asks for it on its own
+    (`order_counters`), so a filtered list never waits for it (up to seconds at a million orders)."""
     user = request.user
     if not user.own_orders_only and flt == OrderFilter(sort=flt.sort, store=flt.store, group=flt.group):
         store_ids = user_store_ids(user) if not user.is_superuser else None
@@ -107,6 +109,8 @@ def _counters(request: HttpRequest, flt: OrderFilter):
     scope = repr(OrderFilter(**{**flt.__dict__, "group": [], "sort": ""}))
     key = f"orders:counters:{user.pk}:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
     per_status = cache.get(key)
+    if per_status is None and not wait:
+        return None
     if per_status is None:
         started = time.monotonic()
         per_status = status_counts(flt.apply(_visible(request), skip_group=True))
@@ -151,7 +155,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if _is_htmx(request) and request.GET.get("fragment") == "page":
         return render(request, "orders/list.html#page", context)
     context.update(
-        counters=_counters(request, flt),
+        counters=_counters(request, flt, wait=False),
         # The dictionaries from the per-process cache (same rows and order as the queries they replace).
         statuses=active_rows(Status),
         stores=Store.objects.filter(is_active=True),
@@ -165,6 +169,16 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     template = "orders/list.html#results" if _is_htmx(request) else "orders/list.html"
     return render(request, template, context)
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def order_counters(request: HttpRequest) -> HttpResponse:
+    """The group buttons with their counts, for a filtered list that did not wait for them."""
+    flt = OrderFilter.from_query(request.GET)
+    query = request.GET.copy()
+    query.pop("group", None)
+    context = {"counters": _counters(request, flt), "filter": flt, "query_nogroup": query.urlencode()}
+    return render(request, "orders/list.html#group_buttons", context)
 
 
 def live_stream(request: HttpRequest) -> HttpResponse:
