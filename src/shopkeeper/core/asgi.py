@@ -25,6 +25,10 @@ from django.http import FileResponse
 from django.urls import set_script_prefix
 
 
+class Sent(Exception):
+    """Ends the request's task group once the answer is out (the disconnect watch stops with it)."""
+
+
 class Handler(ASGIHandler):
     def __init__(self, threads: int) -> None:
         base.BaseHandler.__init__(self)
@@ -57,10 +61,6 @@ class Handler(ASGIHandler):
             return
         with closing(body_file):
             call = sync_to_async(self.respond, thread_sensitive=False, executor=self.pool)
-
-            class Sent(Exception):
-                pass
-
             response = None
             try:
                 try:
