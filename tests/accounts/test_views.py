@@ -53,16 +53,16 @@ def test_home_redirects_to_first_visible_section(admin_client):
     assert response.status_code == 302
 
 
+NEW_PASSWORD = {"new_password1": "a-much-better-pass", "new_password2": "a-much-better-pass"}
+
+
+def _change_password(client, old: str):
+    return client.post("/password/", {"old_password": old, **NEW_PASSWORD})
+
+
 def test_password_change_records_the_change(client, manager):
     client.force_login(manager)
-    response = client.post(
-        "/password/",
-        {
-            "old_password": PASSWORD,
-            "new_password1": "a-much-better-pass",
-            "new_password2": "a-much-better-pass",
-        },
-    )
+    response = _change_password(client, PASSWORD)
     assert response.status_code == 302
     manager.refresh_from_db()
     assert manager.check_password("a-much-better-pass")
@@ -221,14 +221,7 @@ def test_password_change_signs_out_the_other_sessions_and_keeps_this_one(client,
     other = Client()
     assert login(other, "manager", PASSWORD).status_code == 302
     client.force_login(manager)
-    response = client.post(
-        "/password/",
-        {
-            "old_password": PASSWORD,
-            "new_password1": "a-much-better-pass",
-            "new_password2": "a-much-better-pass",
-        },
-    )
+    response = _change_password(client, PASSWORD)
     assert response["Location"] == "/profile/"
     assert client.get("/profile/").status_code == 200
     response = other.get("/profile/")
@@ -239,20 +232,19 @@ def test_password_change_throttles_wrong_current_passwords(client, manager, sett
     time_machine.move_to(dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC), tick=False)  # one throttle window
     settings.LOGIN_THROTTLE_ATTEMPTS = 3
     client.force_login(manager)
-    new = {"new_password1": "a-much-better-pass", "new_password2": "a-much-better-pass"}
     for _ in range(3):
-        response = client.post("/password/", {"old_password": "wrong-password-1", **new})
+        response = _change_password(client, "wrong-password-1")
         assert response.status_code == 200
         assert "old password was entered incorrectly" in response.content.decode()
     assert SecurityEvent.objects.filter(kind="password_failed", user=manager, path="/password/").count() == 3
 
-    response = client.post("/password/", {"old_password": PASSWORD, **new})
+    response = _change_password(client, PASSWORD)
     assert response.status_code == 200
     assert "Too many wrong passwords" in response.content.decode()
     manager.refresh_from_db()
     assert manager.check_password(PASSWORD)
     time_machine.shift(301)
-    assert client.post("/password/", {"old_password": PASSWORD, **new})["Location"] == "/profile/"
+    assert _change_password(client, PASSWORD)["Location"] == "/profile/"
 
 
 def test_profile_names_key_scopes_and_the_defaults(client, manager):

@@ -25,8 +25,7 @@ def sleeper(stop: threading.Event, marker: str = "") -> None:
     """A worker loop that does nothing until asked to stop (imported by the spawned processes)."""
     if marker:
         Path(marker).write_text(str(os.getpid()))
-    while not stop.wait(0.05):
-        pass
+    stop.wait()
 
 
 def _wait(condition, timeout: float = 90.0) -> None:

@@ -6,6 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from shopkeeper.integrations import dispatcher
+from shopkeeper.integrations.models import WebhookDelivery, WebhookStatus
+
 
 class Receiver:
     """A local HTTP receiver: answers `fail_first` requests with `fail_status`, then 200 (dedupes by
@@ -67,3 +70,13 @@ def receiver_factory(settings):
     yield make
     for r in made:
         r.close()
+
+
+def drain(rounds: int = 20) -> None:
+    """Send every pending webhook delivery now, retries included (their backoff moved into the past)."""
+    for _ in range(rounds):
+        WebhookDelivery.objects.filter(status=WebhookStatus.PENDING).update(
+            next_attempt_at="2000-01-01T00:00Z"
+        )
+        if not dispatcher.dispatch_due():
+            break

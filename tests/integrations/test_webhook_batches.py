@@ -16,6 +16,8 @@ from shopkeeper.core.events import dispatch_pending
 from shopkeeper.integrations import dispatcher, services
 from shopkeeper.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStatus
 
+from .conftest import drain
+
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
 
@@ -27,15 +29,6 @@ def emit_many(names: list[str]) -> None:
             record_change(
                 entity="order", entity_id=i, action="created", actor=SYSTEM, event=name, payload={"n": i}
             )
-
-
-def drain(rounds: int = 20) -> None:
-    for _ in range(rounds):
-        WebhookDelivery.objects.filter(status=WebhookStatus.PENDING).update(
-            next_attempt_at="2000-01-01T00:00Z"
-        )
-        if not dispatcher.dispatch_due():
-            break
 
 
 def test_fan_out_of_a_chunk_is_one_query_and_one_insert(receiver_factory):

@@ -12,6 +12,8 @@ from shopkeeper.core.events import dispatch_pending
 from shopkeeper.integrations import dispatcher, services
 from shopkeeper.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStatus
 
+from .conftest import drain
+
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
 
@@ -27,15 +29,6 @@ def emit(name: str = "order.created", entity_id: int = 1) -> None:
             payload={"n": entity_id},
         )
     dispatch_pending()
-
-
-def drain(rounds: int = 20) -> None:
-    for _ in range(rounds):
-        WebhookDelivery.objects.filter(status=WebhookStatus.PENDING).update(
-            next_attempt_at="2000-01-01T00:00Z"
-        )
-        if not dispatcher.dispatch_due():
-            break
 
 
 def verify(secret: str, headers: dict, body: bytes) -> bool:

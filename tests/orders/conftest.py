@@ -24,6 +24,13 @@ def warehouse(store):
 
 
 @pytest.fixture
+def writer(api, make_key, offers):
+    """The API client with a key that reads and writes orders (the catalog's offers in place)."""
+    api.key = make_key("orders:read", "orders:write")
+    return api
+
+
+@pytest.fixture
 def offers(warehouse):
     """TSHIRT-RED-M (10 in stock, 990.00), MUG (2 in stock, 300.00), SERVICE-GIFT (service, 50.00)."""
     product = catalog.product_create(

@@ -30,12 +30,6 @@ PAYLOAD = {
 }
 
 
-@pytest.fixture
-def writer(api, make_key, offers):
-    api.key = make_key("orders:read", "orders:write")
-    return api
-
-
 def test_create_order_from_the_documented_payload(writer):
     response = writer.post("/orders", PAYLOAD)
     assert response.status_code == 201, response.content

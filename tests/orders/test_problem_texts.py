@@ -24,12 +24,6 @@ PAYLOAD = {
 
 
 @pytest.fixture
-def writer(api, make_key, offers):
-    api.key = make_key("orders:read", "orders:write")
-    return api
-
-
-@pytest.fixture
 def ru_client(make_user):
     """A manager reading in Russian, in a browser of their own (the API's client sends no session)."""
     client = Client()
