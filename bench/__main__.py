@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument(
                 "--only",
                 default="",
-                help="comma-separated scenario ids to run (e.g. W9); prints them, saves no results",
+                help="comma-separated scenarios to run: W1, W8, W9, or READS (W3..W5o); prints them, saves no results",
             )
     sub.add_parser("report", help="rewrite docs/performance.md from bench/results/*.json")
     args = parser.parse_args(argv)

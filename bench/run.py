@@ -473,50 +473,7 @@ def run(args) -> list[str]:
             if not quick and clients == 1:
                 r.queries = batch_queries(ctx)
             step(r)
-        # W3
-        ids = pools["order_ids"]
-        step(_get_step(ctx, "W3", "order card, API", (f"/api/v1/orders/{i}" for i in ids), 4, duration))
-        step(_get_step(ctx, "W3", "order card, HTML", (f"/orders/{i}/" for i in ids), 4, duration, html=True))
-        cust_ids = [c["id"] for c in pools["customers"]]
-        step(
-            _get_step(
-                ctx, "W3c", "customer card, API", (f"/api/v1/customers/{i}" for i in cust_ids), 4, duration
-            )
-        )
-        if not quick:
-            step(_get_step(ctx, "W3c", "customer card, HTML", (f"/customers/{i}/" for i in cust_ids), 4, duration,
-                           html=True))  # fmt: skip
-        # W4
-        filters = _filters()
-        step(_get_step(ctx, "W4", "order list API, first page, 7 filters",
-                       (f"/api/v1/orders?limit=50&{f}" for f in filters), 4, duration))  # fmt: skip
-        sorts = ["-created", "-total", "created", "-status_changed"]
-        html_urls = [f"/orders/?{f}&sort={sorts[i % len(sorts)]}" for i, f in enumerate(filters)]
-        step(
-            _get_step(
-                ctx, "W4", "order list HTML, first page, filters x sorts", html_urls, 4, duration, html=True
-            )
-        )
-        step(w4_deep(ctx, 5 if quick else 20))
-        # W5
-        rng = random.Random(5)
-        custs = pools["customers"]
-        phones = [c["phone"][-7:-1] for c in custs]
-        emails = [c["email"] for c in custs if c.get("email")]
-        names = [c["last"] for c in custs]
-        numbers = [n for _i, n in pools["orders"]]
-        rng.shuffle(names)
-        searches = {"phone fragment": phones, "email": emails, "name": names, "number": numbers}
-        for label, values in searches.items():
-            step(_get_step(ctx, "W5", f"order search by {label}",
-                           (f"/api/v1/orders?limit=50&q={v}" for v in values[:300]), 4, duration))  # fmt: skip
-        for label in ("phone fragment", "email", "name"):
-            step(_get_step(ctx, "W5c", f"customer search by {label}",
-                           (f"/api/v1/customers?limit=50&q={v}" for v in searches[label][:300]), 4, duration))  # fmt: skip
-        step(_get_step(ctx, "W5o", "catalog: offer by SKU",
-                       (f"/api/v1/offers?sku={s}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
-        step(_get_step(ctx, "W5o", "catalog: product search by SKU prefix (q = SKU minus its last character)",
-                       (f"/api/v1/products?limit=50&q={s[:-1]}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
+        _reads(ctx, step, quick, duration)
         skipped["W6"] = "not built (no dashboard or sales report yet)"
         skipped["W7"] = "not built (no streamed CSV export of orders yet)"
     finally:
@@ -591,12 +548,59 @@ def run(args) -> list[str]:
     return failures
 
 
+def _reads(ctx: dict, step, quick: bool, duration: float) -> None:
+    """W3, W3c, W4, W5, W5c, W5o: the read scenarios, each from 4 clients."""
+    pools = ctx["pools"]
+    # W3
+    ids = pools["order_ids"]
+    step(_get_step(ctx, "W3", "order card, API", (f"/api/v1/orders/{i}" for i in ids), 4, duration))
+    step(_get_step(ctx, "W3", "order card, HTML", (f"/orders/{i}/" for i in ids), 4, duration, html=True))
+    cust_ids = [c["id"] for c in pools["customers"]]
+    step(
+        _get_step(ctx, "W3c", "customer card, API", (f"/api/v1/customers/{i}" for i in cust_ids), 4, duration)
+    )
+    if not quick:
+        step(_get_step(ctx, "W3c", "customer card, HTML", (f"/customers/{i}/" for i in cust_ids), 4, duration,
+                       html=True))  # fmt: skip
+    # W4
+    filters = _filters()
+    step(_get_step(ctx, "W4", "order list API, first page, 7 filters",
+                   (f"/api/v1/orders?limit=50&{f}" for f in filters), 4, duration))  # fmt: skip
+    sorts = ["-created", "-total", "created", "-status_changed"]
+    html_urls = [f"/orders/?{f}&sort={sorts[i % len(sorts)]}" for i, f in enumerate(filters)]
+    step(
+        _get_step(
+            ctx, "W4", "order list HTML, first page, filters x sorts", html_urls, 4, duration, html=True
+        )
+    )
+    step(w4_deep(ctx, 5 if quick else 20))
+    # W5
+    rng = random.Random(5)
+    custs = pools["customers"]
+    phones = [c["phone"][-7:-1] for c in custs]
+    emails = [c["email"] for c in custs if c.get("email")]
+    names = [c["last"] for c in custs]
+    numbers = [n for _i, n in pools["orders"]]
+    rng.shuffle(names)
+    searches = {"phone fragment": phones, "email": emails, "name": names, "number": numbers}
+    for label, values in searches.items():
+        step(_get_step(ctx, "W5", f"order search by {label}",
+                       (f"/api/v1/orders?limit=50&q={v}" for v in values[:300]), 4, duration))  # fmt: skip
+    for label in ("phone fragment", "email", "name"):
+        step(_get_step(ctx, "W5c", f"customer search by {label}",
+                       (f"/api/v1/customers?limit=50&q={v}" for v in searches[label][:300]), 4, duration))  # fmt: skip
+    step(_get_step(ctx, "W5o", "catalog: offer by SKU",
+                   (f"/api/v1/offers?sku={s}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
+    step(_get_step(ctx, "W5o", "catalog: product search by SKU prefix (q = SKU minus its last character)",
+                   (f"/api/v1/products?limit=50&q={s[:-1]}" for s in pools["skus"][:500]), 4, duration))  # fmt: skip
+
+
 def _run_only(ctx, db, size, args, only, step, duration, server, failures, results) -> list[str]:
     """`--only W9,W1,...`: just those scenarios against the running server, printed, not saved (a quick
     before/after while working on one path; `docs/performance.md` comes from full runs only)."""
     from .writes import w8_batch, w9_webhooks
 
-    known = {"W1", "W8", "W9"}
+    known = {"W1", "W8", "W9", "READS"}
     if only - known:
         server.stop()
         return [f"--only knows {', '.join(sorted(known))}, not {', '.join(sorted(only - known))}"]
@@ -619,6 +623,8 @@ def _run_only(ctx, db, size, args, only, step, duration, server, failures, resul
         if "W8" in only:
             for clients in [2] if args.quick else [1, 4]:
                 step(w8_batch(ctx, clients, duration))
+        if "READS" in only:
+            _reads(ctx, step, args.quick, duration)
     finally:
         server.stop()
     for r in results:
