@@ -133,3 +133,20 @@ def test_the_intake_inbox_says_an_orders_problems_as_the_card_does():
             problem_text("invalid_email"),
             translation.gettext("Web form: call the customer back."),
         ]
+
+
+@pytest.mark.django_db
+def test_a_status_the_source_sent_but_the_matrix_refused_reads_in_the_readers_language():
+    from shopkeeper.intake.templatetags.intake import flag_texts
+
+    flag = {"code": "status_not_applied", "from": "delivered", "to": "new"}
+    with translation.override("ru"):
+        (text,) = flag_texts({"flags": [flag]})
+        assert translation.gettext("Delivered") in text and translation.gettext("New") in text
+        assert "Delivered" not in text
+    # An entry flagged before the codes were kept reads as it was stored.
+    old = {"code": "status_not_applied", "detail": "An order in status “A” cannot move to “B”."}
+    with translation.override("en"):
+        assert flag_texts({"flags": [old]}) == [
+            "The status was not changed: An order in status “A” cannot move to “B”."
+        ]

@@ -326,8 +326,9 @@ def _update(order_id: int, data: OrderIn, actor: Actor) -> list[dict[str, Any]]:
         else:
             try:
                 order = orders.order_set_status(order=order, status=status, actor=actor)
-            except orders.TransitionNotAllowed as exc:
-                flags.append({"code": "status_not_applied", "detail": exc.messages[0]})
+            except orders.TransitionNotAllowed:
+                # Codes, not a sentence: the entry is read later, in the reader's language.
+                flags.append({"code": "status_not_applied", "from": order.status.code, "to": status.code})
     return flags
 
 
