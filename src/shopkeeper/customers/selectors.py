@@ -3,9 +3,10 @@
 Search (one box): phone fragments match `CustomerPhone.digits` (E.164 digits, so "915 123",
 "+7(915)123-45" and "89151234567" all hit "+79151234567"), email fragments match the normalised email,
 words match the lowercased full name, and company names / tax ids match the customer's companies.
-Each part is a `LIKE '%...%'` on one narrow indexed column; on PostgreSQL those columns carry trigram
-GIN indexes (migration 0002) and names also match by trigram word similarity (typo-tolerant).
-On SQLite the same LIKEs scan the narrow columns (no FTS5).
+Each part is a lookup on one narrow indexed column. On PostgreSQL: `LIKE '%...%'` served by trigram
+GIN indexes (migration 0002), names also by trigram word similarity (typo-tolerant), and a name word
+under three letters by word start (migration 0007). On SQLite: names by word start and phone digits by
+fragment through FTS5 indexes (migrations 0004, 0006).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, F, Lookup, Prefetch, Q, QuerySet
 from django.db.models.lookups import PostgresOperatorLookup
 
 from shopkeeper.core.models import Change
@@ -187,16 +189,48 @@ def search_q(query: str) -> Q:
         if name_q is None:
             name_q = Q()
             for word in words:
-                name_q &= Q(search_name__contains=word)
+                name_q &= _name_word_q(word)
         members.append(Customer.objects.filter(name_q).values("id"))
         if trigram:
             members.append(Customer.objects.filter(search_name__sk_word_similar=lowered).values("id"))
-        company_q = Q(search_name__contains=lowered)
+        company_q = Q()
+        for word in words:
+            company_q &= _name_word_q(word)
         if trigram:
-            company_q |= Q(search_name__sk_word_similar=lowered)
+            company_q = Q(search_name__contains=lowered) | Q(search_name__sk_word_similar=lowered)
         companies = Company.objects.filter(company_q).values("id")
         members.append(CompanyContact.objects.filter(company_id__in=companies).values("customer_id"))
-    return Q(pk__in=members[0].union(*members[1:]))
+    found = members[0].union(*members[1:]).order_by()  # a model's default order means nothing here
+    if connection.vendor == "postgresql":
+        # `id = ANY(ARRAY(...))`: the matches are collected first and fetched by primary key. As
+        # `id IN (...)` the planner merged them with a backward scan of every customer (10 ms at 200k).
+        return Q(_AnyOf(F("pk"), ArraySubquery(found)))
+    return Q(pk__in=found)
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL)."""
+
+    lookup_name = "sk_any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def _name_word_q(word: str) -> Q:
+    """Names (of customers or companies) holding `word`. A substring match, except for a word under three
+    letters on PostgreSQL, which no trigram index serves: there, names with a word that starts with it
+    (migration 0007), as SQLite's FTS5 index matches every word."""
+    if len(word) >= 3 or not word.isalnum() or connection.vendor != "postgresql":
+        return Q(search_name__contains=word)
+    from django.db.models.expressions import RawSQL
+
+    # Constant SQL on the one table the query reads; the word travels as a parameter.
+    sql = "to_tsvector('simple', search_name) @@ to_tsquery('simple', %s)"
+    return Q(RawSQL(sql, [f"{word}:*"], output_field=BooleanField()))  # noqa: S611
 
 
 # The list ------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from django import template
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.templatetags.shopkeeper import PROBLEMS, problem_text
-
 from shopkeeper.orders import dictionaries
 from shopkeeper.orders.models import Status
 
