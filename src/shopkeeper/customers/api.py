@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -20,7 +21,7 @@ from shopkeeper.core.problems import problem
 from shopkeeper.stores.models import Store
 
 from . import dedupe, selectors, services
-from .models import Customer, Segment, TaxIdKind
+from .models import CompanyContact, Customer, Segment, TaxIdKind
 from .schemas import (
     CompanyDetailOut,
     CompanyIn,
@@ -112,14 +113,23 @@ def _profile_values(body: Schema) -> dict[str, Any]:
 
 
 def _customer_qs(request: HttpRequest):
-    return selectors.with_card_relations(selectors.customers_visible(store_ids=allowed_store_ids(request)))
+    return (
+        selectors.customers_visible(store_ids=allowed_store_ids(request))
+        .select_related("store")
+        .prefetch_related(
+            "addresses", Prefetch("company_links", queryset=CompanyContact.objects.select_related("company"))
+        )
+    )
+
+
+def _detail(customer: Customer) -> dict[str, Any]:
+    return customer_detail_out(customer, selectors.contact_rows([customer.pk])[customer.pk])
 
 
 def _page(qs, page: PageParams) -> dict[str, Any]:
-    found = paginate(
-        selectors.with_list_relations(qs), cursor=page.cursor, limit=page.limit, count=page.count
-    )
-    return {**found, "items": [customer_out(c) for c in found["items"]]}
+    found = paginate(qs.select_related("store"), cursor=page.cursor, limit=page.limit, count=page.count)
+    contacts = selectors.contact_rows([c.pk for c in found["items"]])
+    return {**found, "items": [customer_out(c, contacts[c.pk]) for c in found["items"]]}
 
 
 def _tags(names: list[str] | None, actor: Actor):
@@ -167,7 +177,7 @@ def customers_create(request: HttpRequest, body: CustomerIn):
             services.customer_set_tags(customer=customer, tags=_tags(body.tags, actor), actor=actor)
         customer = _customer_qs(request).get(pk=customer.pk)
         customer.problems = problems
-        return (201 if created else 200), customer_detail_out(customer)
+        return (201 if created else 200), _detail(customer)
 
     try:
         return idempotent(request, create, schema=CustomerDetailOut)
@@ -178,7 +188,7 @@ def customers_create(request: HttpRequest, body: CustomerIn):
 @router.get("/customers/{customer_id}", response=CustomerDetailOut, auth=READ)
 def customers_get(request: HttpRequest, customer_id: int):
     """A merged customer answers with `merged_into`: the survivor's id to follow."""
-    return customer_detail_out(get_object_or_404(_customer_qs(request), pk=customer_id))
+    return _detail(get_object_or_404(_customer_qs(request), pk=customer_id))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerDetailOut, auth=WRITE)
@@ -206,7 +216,7 @@ def customers_update(request: HttpRequest, customer_id: int, body: CustomerPatch
         return _invalid(exc)
     customer = _customer_qs(request).get(pk=customer.pk)
     customer.problems = problems
-    return customer_detail_out(customer)
+    return _detail(customer)
 
 
 @router.post("/customers/{customer_id}/merge", response=CustomerDetailOut, auth=WRITE)
@@ -219,7 +229,7 @@ def customers_merge(request: HttpRequest, customer_id: int, body: MergeIn):
         dedupe.customer_merge(survivor=survivor, merged=merged, actor=_actor(request))
     except ValueError as exc:
         raise HttpError(409, str(exc)) from exc
-    return customer_detail_out(_customer_qs(request).get(pk=survivor.pk))
+    return _detail(_customer_qs(request).get(pk=survivor.pk))
 
 
 # Companies -----------------------------------------------------------------------------------------

@@ -141,8 +141,8 @@ class CustomerDetailOut(CustomerOut):
 # while ninja resolves a model instance field by field in Python (most of a 50-customer page's time).
 
 
-def customer_out(customer) -> dict[str, Any]:
-    """CustomerOut of a customer loaded with `selectors.with_list_relations`."""
+def customer_out(customer, contacts: dict[str, list]) -> dict[str, Any]:
+    """CustomerOut of a customer (its store joined) and its `selectors.contact_rows` entry."""
     c = customer
     return {
         "id": c.pk,
@@ -152,15 +152,10 @@ def customer_out(customer) -> dict[str, Any]:
         "last_name": c.last_name,
         "patronymic": c.patronymic,
         "phones": [
-            {
-                "number": p.e164 or p.raw,
-                "display": format_phone(p.e164, p.raw),
-                "raw": p.raw,
-                "is_valid": p.is_valid,
-            }
-            for p in c.phones.all()
+            {"number": e164 or raw, "display": format_phone(e164, raw), "raw": raw, "is_valid": is_valid}
+            for e164, raw, is_valid in contacts["phones"]
         ],
-        "emails": [{"email": e.email, "is_valid": e.is_valid} for e in c.emails.all()],
+        "emails": [{"email": email, "is_valid": is_valid} for email, is_valid in contacts["emails"]],
         "birthday": c.birthday,
         "language": c.language,
         "channel": c.channel,
@@ -176,7 +171,7 @@ def customer_out(customer) -> dict[str, Any]:
         "utm": c.utm,
         "discount_percent": c.discount_percent,
         "manager_id": c.manager_id,
-        "tags": [t.name for t in c.tags.all()],
+        "tags": contacts["tags"],
         "custom_fields": c.custom_fields,
         "metrics": {name: getattr(c, name) for name in Metrics.model_fields},
         "merged_into": c.merged_into_id,
@@ -185,11 +180,11 @@ def customer_out(customer) -> dict[str, Any]:
     }
 
 
-def customer_detail_out(customer) -> dict[str, Any]:
-    """CustomerDetailOut of a customer loaded with `selectors.with_card_relations`; `problems` are the
-    ones a write just found (set on the instance)."""
+def customer_detail_out(customer, contacts: dict[str, list]) -> dict[str, Any]:
+    """CustomerDetailOut of a customer loaded by the API's `_customer_qs` and its `contact_rows` entry;
+    `problems` are the ones a write just found (set on the instance)."""
     return {
-        **customer_out(customer),
+        **customer_out(customer, contacts),
         "addresses": [
             {"id": a.pk, "kind": a.kind, **{name: getattr(a, name) for name in AddressIn.model_fields}}
             for a in customer.addresses.all()

@@ -293,6 +293,27 @@ def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     )
 
 
+def contact_rows(customer_ids: list[int]) -> dict[int, dict[str, list[tuple]]]:
+    """Phones `(e164, raw, is_valid)`, emails `(email, is_valid)` and tag names of these customers, in
+    their display order: three queries of plain rows. The API's pages are built from these; as
+    prefetched model instances they cost more than half of a 50-customer page."""
+    rows: dict[int, dict[str, list[tuple]]] = {
+        pk: {"phones": [], "emails": [], "tags": []} for pk in customer_ids
+    }
+    if not customer_ids:
+        return rows
+    phones = CustomerPhone.objects.filter(customer_id__in=customer_ids).order_by("position", "id")
+    for customer_id, *phone in phones.values_list("customer_id", "e164", "raw", "is_valid"):
+        rows[customer_id]["phones"].append(tuple(phone))
+    emails = CustomerEmail.objects.filter(customer_id__in=customer_ids).order_by("position", "id")
+    for customer_id, *email in emails.values_list("customer_id", "email", "is_valid"):
+        rows[customer_id]["emails"].append(tuple(email))
+    tags = Customer.tags.through.objects.filter(customer_id__in=customer_ids).order_by("tag__name", "tag_id")
+    for customer_id, name in tags.values_list("customer_id", "tag__name"):
+        rows[customer_id]["tags"].append(name)
+    return rows
+
+
 def with_card_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     return with_list_relations(qs).prefetch_related(
         "addresses",
