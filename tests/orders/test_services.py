@@ -101,6 +101,24 @@ def test_status_change_follows_the_matrix_and_moves_stock(make_order, statuses, 
     assert change.changes["status"] == ["assembling", "shipped"]
 
 
+def test_the_cards_cached_matrix_follows_a_change_in_settings(
+    make_order, statuses, django_capture_on_commit_callbacks
+):
+    from shopkeeper.orders.settings_services import transitions_set
+
+    order = make_order()
+    shown = {s.code for s in services.allowed_targets(order, cached=True)}
+    assert "confirmed" in shown and "delivered" not in shown
+    pair = (statuses["new"].pk, statuses["delivered"].pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        transitions_set(order_type=order.order_type, pairs={pair}, actor=SYSTEM)
+    assert [s.code for s in services.allowed_targets(order, cached=True)] == ["delivered"]
+    assert [s.code for s in services.allowed_targets(order)] == ["delivered"]
+    with pytest.raises(services.TransitionNotAllowed) as exc:
+        services.order_set_status(order=order, status=statuses["confirmed"], actor=SYSTEM)
+    assert [s.code for s in exc.value.allowed] == ["delivered"]
+
+
 def test_cancel_releases_stock_and_final_orders_cannot_change_lines(make_order, statuses, offers):
     order = make_order()
     order = services.order_set_status(order=order, status=statuses["cancelled"], actor=SYSTEM)

@@ -6,7 +6,7 @@ hundred times. Inside `memo_scope()` the first answer is kept for the rest of th
 itself changes.
 
 `reference` goes further for rows that change only in Settings (a store, its price type, policy,
-warehouses, code mappings, custom field definitions, an API key's stores): every order asks for them,
+warehouses, code mappings, custom field definitions, an API key's stores, the status matrix): every order asks for them,
 so each process keeps them for `REFERENCE_TTL` seconds, like the order dictionaries. Saving or
 deleting any model in `REFERENCE_MODELS` clears the cache in this process at once and again when the
 transaction commits; other processes see the change within `REFERENCE_TTL` seconds. The rows are
@@ -58,6 +58,8 @@ REFERENCE_MODELS = frozenset(
     {
         "stores.Store",
         "orders.StoreOrderSettings",
+        "orders.Transition",
+        "orders.Transition_roles",
         "customers.DedupePolicy",
         "customers.CustomFieldDefinition",
         "inventory.Warehouse",

@@ -1036,18 +1036,53 @@ def order_set_lines(
     return order
 
 
-def allowed_targets(order: Order, user=None) -> list[Status]:
-    """Statuses the order may move to now (for this user's role when given)."""
+def transition_matrix(order_type_id: int | None) -> dict[int, list[tuple[int, frozenset[int]]]] | None:
+    """The matrix of an order type: source status id -> [(target id, role ids; empty for every role)],
+    or None when the type has no matrix (any active status may follow any). Two queries."""
+    rows = list(
+        Transition.objects.filter(order_type_id=order_type_id).values_list("pk", "source_id", "target_id")
+    )
+    if not rows:
+        return None
+    roles: dict[int, set[int]] = {}
+    through = Transition.roles.through.objects.filter(transition_id__in=[pk for pk, _s, _t in rows])
+    for transition_id, group_id in through.values_list("transition_id", "group_id"):
+        roles.setdefault(transition_id, set()).add(group_id)
+    matrix: dict[int, list[tuple[int, frozenset[int]]]] = {}
+    for pk, source, target in rows:
+        matrix.setdefault(source, []).append((target, frozenset(roles.get(pk, ()))))
+    return matrix
+
+
+def _allowed_ids(order: Order, user, *, cached: bool) -> set[int] | None:
+    """Ids of the statuses the matrix lets the order move to (for this user's roles when given), or
+    None when its type has no matrix."""
+    if cached:
+        matrix = reference(
+            ("transitions", order.order_type_id), lambda: transition_matrix(order.order_type_id)
+        )
+    else:
+        matrix = transition_matrix(order.order_type_id)
+    if matrix is None:
+        return None
+    targets = matrix.get(order.status_id, [])
+    if user is not None and not user.is_superuser:
+        groups = set(user.groups.values_list("pk", flat=True))
+        targets = [(target, roles) for target, roles in targets if not roles or roles & groups]
+    return {target for target, _roles in targets}
+
+
+def allowed_targets(order: Order, user=None, *, cached: bool = False) -> list[Status]:
+    """Active statuses the order may move to now (for this user's role when given), in display order.
+
+    `cached` reads the matrix from the process's reference cache: what a card offers (a change in
+    Settings shows within seconds). A status change reads it fresh."""
     if order.is_final:
         return []
-    qs = Transition.objects.filter(order_type_id=order.order_type_id)
-    if not qs.exists():
-        return list(Status.objects.filter(is_active=True).exclude(pk=order.status_id).select_related("group"))
-    qs = qs.filter(source_id=order.status_id)
-    if user is not None and not user.is_superuser:
-        qs = qs.filter(Q(roles__isnull=True) | Q(roles__in=user.groups.all()))
-    ids = qs.values_list("target_id", flat=True)
-    return list(Status.objects.filter(pk__in=ids, is_active=True).select_related("group").distinct())
+    ids = _allowed_ids(order, user, cached=cached)
+    return [
+        s for s in dictionaries.ordered(Status) if s.pk != order.status_id and (ids is None or s.pk in ids)
+    ]
 
 
 @transaction.atomic
@@ -1063,9 +1098,9 @@ def order_set_status(
     order = order_lock(order.pk)
     if status.pk == order.status_id:
         return order
-    allowed = allowed_targets(order, user)
-    if status.pk not in {s.pk for s in allowed}:
-        raise TransitionNotAllowed(order, status, allowed)
+    ids = None if order.is_final else _allowed_ids(order, user, cached=False)
+    if order.is_final or not status.is_active or (ids is not None and status.pk not in ids):
+        raise TransitionNotAllowed(order, status, allowed_targets(order, user))
     old = order.status
     now = timezone.now()
     order.status = status

@@ -8,6 +8,7 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.changes import Actor, record_change
+from shopkeeper.core.scope import reference_changed
 
 from .dictionaries import dictionaries_changed
 from .models import Order, OrderType, StoreOrderSettings, Transition
@@ -41,6 +42,7 @@ def transitions_set(*, order_type: OrderType, pairs: set[tuple[int, int]], actor
     Transition.objects.bulk_create(
         [Transition(order_type=order_type, source_id=s, target_id=t) for s, t in added]
     )
+    transaction.on_commit(reference_changed)  # the cards' matrix (bulk_create sends no signal)
     if added or removed:
         record_change(
             entity="order_type",

@@ -277,7 +277,7 @@ def _card_context(request: HttpRequest, order: Order) -> dict:
     return {
         "order": order,
         "lines": lines,
-        "allowed": services.allowed_targets(order, request.user) if can_edit else [],
+        "allowed": services.allowed_targets(order, request.user, cached=True) if can_edit else [],
         "timeline": timeline(entity="order", entity_id=order.pk, limit=100),
         "customer_orders": customer_orders,
         "fields_form": fields_form,
