@@ -323,12 +323,8 @@ def with_card_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
 
 def customer_timeline(customer: Customer, limit: int = 50) -> list[Change]:
     """The customer's timeline including the history of the customers merged into it."""
-    ids = [customer.pk, *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)]
-    changes: dict[int, Change] = {}
-    for pk in ids[:20]:
-        for change in timeline(entity="customer", entity_id=pk, limit=limit):
-            changes[change.pk] = change
-    return sorted(changes.values(), key=lambda c: c.pk, reverse=True)[:limit]
+    merged = Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)
+    return timeline(entity="customer", entity_ids=[customer.pk, *merged[:20]], limit=limit)
 
 
 def open_duplicates(customer: Customer, limit: int = 10) -> list[DuplicateCandidate]:
