@@ -59,3 +59,14 @@ def test_an_api_keys_stores_follow_a_change_at_once():
     assert sorted(ApiKey.objects.get(pk=key.pk).store_ids()) == sorted([main.pk, other.pk])
     key.stores.clear()
     assert ApiKey.objects.get(pk=key.pk).store_ids() is None
+
+
+def test_lists_offer_a_new_user_and_a_new_store_at_once(django_user_model):
+    from shopkeeper.accounts.selectors import active_users
+    from shopkeeper.stores.selectors import active_stores
+
+    before = {u.username for u in active_users()}, {s.code for s in active_stores()}
+    django_user_model.objects.create_user(username="newcomer", password="x-long-enough-1")
+    Store.objects.create(code="eu", name="EU", currency="EUR")
+    assert {u.username for u in active_users()} == before[0] | {"newcomer"}
+    assert {s.code for s in active_stores()} == before[1] | {"eu"}

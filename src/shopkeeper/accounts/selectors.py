@@ -1,4 +1,4 @@
-"""Reads for accounts: the state of a user's second factor."""
+"""Reads for accounts: active users for choices, the state of a user's second factor."""
 
 from __future__ import annotations
 
@@ -9,7 +9,23 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shopkeeper.core.scope import reference
+
 from .models import User
+
+
+def active_users() -> list[User]:
+    """Active users by username (id and names only), as every list's manager filter and every order
+    card offer them; kept with the process's reference rows (`core.scope`), cleared when a user is saved."""
+
+    def read() -> list[User]:
+        return list(
+            User.objects.filter(is_active=True)
+            .only("id", "username", "first_name", "last_name")
+            .order_by("username")
+        )
+
+    return reference(("active_users",), read)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ hundred times. Inside `memo_scope()` the first answer is kept for the rest of th
 itself changes.
 
 `reference` goes further for rows that change only in Settings (a store, its price type, policy,
-warehouses, code mappings, custom field definitions, an API key's stores, the status matrix): every order asks for them,
+warehouses, code mappings, custom field definitions, an API key's stores, the status matrix, the
+active users): every order asks for them,
 so each process keeps them for `REFERENCE_TTL` seconds, like the order dictionaries. Saving or
 deleting any model in `REFERENCE_MODELS` clears the cache in this process at once and again when the
 transaction commits; other processes see the change within `REFERENCE_TTL` seconds. The rows are
@@ -66,6 +67,7 @@ REFERENCE_MODELS = frozenset(
         "inventory.StoreWarehouse",
         "intake.CodeMapping",
         "accounts.ApiKey_stores",
+        "accounts.User",
     }
 )
 _reference: dict[Hashable, tuple[float, Any]] = {}

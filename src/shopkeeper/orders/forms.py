@@ -7,6 +7,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.accounts.models import User
+from shopkeeper.accounts.selectors import active_users
 from shopkeeper.core.forms import StyledFormMixin
 from shopkeeper.core.renderers import FAST_RENDERER
 from shopkeeper.stores.models import Store
@@ -59,12 +60,14 @@ class _PlainIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        rows = self.field.rows if self.field.rows is not None else self.queryset.all()
+        for obj in rows:
             yield self.choice(obj)
 
 
 class UserChoiceField(forms.ModelChoiceField):
     iterator = _PlainIterator
+    rows: list[User] | None = None  # the choices already read (the queryset still validates)
 
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
@@ -117,6 +120,7 @@ class OrderFieldsForm(StyledFormMixin, forms.Form):
                 )
                 field.widget.attrs["class"] = css
         self.fields["manager"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["manager"].rows = active_users()
 
     def clean(self):
         data = super().clean()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from shopkeeper.accounts.models import User
+from shopkeeper.accounts.selectors import active_users
 from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.models import Change
@@ -33,6 +34,7 @@ from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.inventory.models import StockLevel
 from shopkeeper.inventory.selectors import order_reservations
 from shopkeeper.stores.models import Store
+from shopkeeper.stores.selectors import active_stores
 
 from . import counts, dictionaries, services
 from .forms import NewOrderForm, OrderFieldsForm, PaymentForm, StatusForm, dictionary_form
@@ -158,12 +160,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
         counters=_counters(request, flt, wait=False),
         # The dictionaries from the per-process cache (same rows and order as the queries they replace).
         statuses=active_rows(Status),
-        stores=Store.objects.filter(is_active=True),
+        stores=active_stores(),
         channels=active_rows(Channel),
         delivery_types=active_rows(DeliveryType),
-        managers=User.objects.filter(is_active=True)
-        .only("id", "username", "first_name", "last_name")
-        .order_by("username"),
+        managers=active_users(),
         saved_views=SavedView.objects.filter(Q(owner=request.user) | Q(is_shared=True)),
         payment_statuses=PaymentStatus.choices,
     )
