@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from shopkeeper.accounts import roles
-from shopkeeper.core.templatetags.shopkeeper import change_value, phone
+from shopkeeper.core.templatetags.shopkeeper import change_text, change_value, phone
 from shopkeeper.orders.models import Order, SavedView
 
 pytestmark = pytest.mark.django_db
@@ -440,6 +441,11 @@ def test_timeline_shows_names_not_codes(head_client, make_order, statuses):
     assert "Phone" in timeline  # the channel by name, not its id
     assert "partly paid" in timeline and "partly_paid" not in timeline
     assert "1.00 · paid · Cash" in timeline
+    services.order_update(order=order, actor=SYSTEM, delivery_cost=Decimal("1234.50"))
+    with translation.override("ru"):  # amounts read as the card shows them in the reader's language
+        assert change_text("1234.50", "order", "delivery_cost") == "1234,50"
+        assert change_text({"amount": "1.00", "status": "paid"}, "order", "payment").startswith("1,00 · ")
+        assert change_text("n/a", "order", "total") == "n/a"  # not a number: as stored
 
 
 def test_payment_form_offers_what_is_due(head_client, make_order):

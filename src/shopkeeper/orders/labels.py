@@ -3,8 +3,10 @@ names a manager sees elsewhere (registered with `core.changes.register_value_lab
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.changes import register_value_label
@@ -38,8 +40,17 @@ def _choice(choices):
     return lambda value: str(choices(value).label)
 
 
+def _number(value: Any) -> str:
+    """A decimal stored as text ("469.97") as the card shows numbers in the reader's language."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(value) from exc  # shown as stored
+    return formats.localize(number)
+
+
 def _payment(value: dict[str, Any]) -> str:
-    parts = [str(value["amount"]), str(PaymentState(value["status"]).label)]
+    parts = [_number(value["amount"]), str(PaymentState(value["status"]).label)]
     if value.get("type"):
         row = dictionaries.by_code(PaymentType).get(value["type"])
         parts.append(_(row.name) if row else str(value["type"]))
@@ -57,3 +68,5 @@ def register() -> None:
     register_value_label("order", "payment_status", _choice(PaymentStatus))
     register_value_label("order", "stock_state", _choice(StockState))
     register_value_label("order", "payment", _payment)
+    for field in ("total", "delivery_cost", "delivery_net_cost", "discount_amount", "discount_percent"):
+        register_value_label("order", field, _number)
