@@ -193,11 +193,12 @@ def search_q(query: str) -> Q:
         members.append(Customer.objects.filter(name_q).values("id"))
         if trigram:
             members.append(Customer.objects.filter(search_name__sk_word_similar=lowered).values("id"))
-        company_q = Q()
-        for word in words:
-            company_q &= _name_word_q(word)
         if trigram:
             company_q = Q(search_name__contains=lowered) | Q(search_name__sk_word_similar=lowered)
+        else:
+            company_q = Q()
+            for word in words:
+                company_q &= _name_word_q(word)
         companies = Company.objects.filter(company_q).values("id")
         members.append(CompanyContact.objects.filter(company_id__in=companies).values("customer_id"))
     found = members[0].union(*members[1:]).order_by()  # a model's default order means nothing here
