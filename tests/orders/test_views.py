@@ -446,6 +446,8 @@ def test_timeline_shows_names_not_codes(head_client, make_order, statuses):
         assert change_text("1234.50", "order", "delivery_cost") == "1234,50"
         assert change_text({"amount": "1.00", "status": "paid"}, "order", "payment").startswith("1,00 · ")
         assert change_text("n/a", "order", "total") == "n/a"  # not a number: as stored
+        for field in ("subtotal", "discount_total", "purchase_total", "paid_amount"):
+            assert change_text("2970.00", "order", field) == "2970,00"
 
 
 def test_payment_form_offers_what_is_due(head_client, make_order):

@@ -68,5 +68,15 @@ def register() -> None:
     register_value_label("order", "payment_status", _choice(PaymentStatus))
     register_value_label("order", "stock_state", _choice(StockState))
     register_value_label("order", "payment", _payment)
-    for field in ("total", "delivery_cost", "delivery_net_cost", "discount_amount", "discount_percent"):
+    for field in (
+        "subtotal",
+        "discount_total",
+        "total",
+        "purchase_total",
+        "paid_amount",
+        "delivery_cost",
+        "delivery_net_cost",
+        "discount_amount",
+        "discount_percent",
+    ):
         register_value_label("order", field, _number)
