@@ -175,3 +175,21 @@ def test_name_search_is_typo_tolerant_on_postgresql(writer, store, make_customer
     make_customer(first_name="Boris", last_name="Petrov")
     names = [c["last_name"] for c in writer.get("/customers", q="smirnva").json()["items"]]
     assert names == ["Smirnova"]
+
+
+def test_similar_names_are_added_only_when_the_typed_one_does_not_fill_a_page(writer, store, make_customer):
+    from django.db import connection
+
+    from shopkeeper.customers.selectors import FUZZY_UNLESS
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram similarity needs PostgreSQL with pg_trgm")
+    make_customer(first_name="Ekaterina", last_name="Smirnova")
+
+    def found() -> set[str]:
+        return {c["last_name"] for c in writer.get("/customers", q="smirnva", limit=100).json()["items"]}
+
+    assert found() == {"Smirnova"}  # no name as typed: similar ones are found
+    for i in range(FUZZY_UNLESS):
+        make_customer(first_name=f"Anna{i}", last_name="Smirnva")
+    assert found() == {"Smirnva"}  # a page of names as typed: no similar ones added

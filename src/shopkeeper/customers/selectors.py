@@ -4,9 +4,10 @@ Search (one box): phone fragments match `CustomerPhone.digits` (E.164 digits, so
 "+7(915)123-45" and "89151234567" all hit "+79151234567"), email fragments match the normalised email,
 words match the lowercased full name, and company names / tax ids match the customer's companies.
 Each part is a lookup on one narrow indexed column. On PostgreSQL: `LIKE '%...%'` served by trigram
-GIN indexes (migration 0002), names also by trigram word similarity (typo-tolerant), and a name word
-under three letters by word start (migration 0007). On SQLite: names by word start and phone digits by
-fragment through FTS5 indexes (migrations 0004, 0006).
+GIN indexes (migration 0002); names also by trigram word similarity (typo-tolerant) unless the names
+holding the words already fill a page; a name word under three letters by word start (migration 0007).
+On SQLite: names by word start and phone digits by fragment through FTS5 indexes (migrations 0004,
+0006).
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ def fts_name_q(words: list[str]) -> Q | None:
     return Q(pk__in=RawSQL(sql, [match]))  # noqa: S611
 
 
+FUZZY_UNLESS = 50  # a page of the list and of the API
+
+
 def search_q(query: str) -> Q:
     """Customers matching a search box query by phone, email, name, company or tax id.
 
@@ -191,10 +195,15 @@ def search_q(query: str) -> Q:
             for word in words:
                 name_q &= _name_word_q(word)
         members.append(Customer.objects.filter(name_q).values("id"))
-        if trigram:
+        # Typo tolerance is for a name the box does not find as typed: when the names holding the
+        # words already fill a page, similar names are not added (their recheck cost most of the search).
+        fuzzy = trigram and not Customer.objects.filter(name_q)[FUZZY_UNLESS - 1 :].exists()
+        if fuzzy:
             members.append(Customer.objects.filter(search_name__sk_word_similar=lowered).values("id"))
         if trigram:
-            company_q = Q(search_name__contains=lowered) | Q(search_name__sk_word_similar=lowered)
+            company_q = Q(search_name__contains=lowered)
+            if fuzzy:
+                company_q |= Q(search_name__sk_word_similar=lowered)
         else:
             company_q = Q()
             for word in words:
