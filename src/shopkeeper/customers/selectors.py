@@ -197,6 +197,7 @@ def search_q(query: str) -> Q:
         members.append(Customer.objects.filter(name_q).values("id"))
         # Typo tolerance is for a name the box does not find as typed: when the names holding the
         # words already fill a page, similar names are not added (their recheck cost most of the search).
+        # The check counts every store's customers: one cheap query, before the caller's scope applies.
         fuzzy = trigram and not Customer.objects.filter(name_q)[FUZZY_UNLESS - 1 :].exists()
         if fuzzy:
             members.append(Customer.objects.filter(search_name__sk_word_similar=lowered).values("id"))
