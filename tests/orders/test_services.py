@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from shopkeeper.core.models import Change, ChangeLink, Event
 from shopkeeper.customers.models import Customer
@@ -114,9 +115,12 @@ def test_the_cards_cached_matrix_follows_a_change_in_settings(
         transitions_set(order_type=order.order_type, pairs={pair}, actor=SYSTEM)
     assert [s.code for s in services.allowed_targets(order, cached=True)] == ["delivered"]
     assert [s.code for s in services.allowed_targets(order)] == ["delivered"]
-    with pytest.raises(services.TransitionNotAllowed) as exc:
+    with pytest.raises(services.TransitionNotAllowed) as exc, translation.override("ru"):
         services.order_set_status(order=order, status=statuses["confirmed"], actor=SYSTEM)
     assert [s.code for s in exc.value.allowed] == ["delivered"]
+    with translation.override("ru"):  # the statuses are named in the reader's language, as in the card
+        assert translation.gettext("Confirmed") in exc.value.messages[0]
+        assert "Confirmed" not in exc.value.messages[0]
 
 
 def test_cancel_releases_stock_and_final_orders_cannot_change_lines(make_order, statuses, offers):

@@ -3,13 +3,12 @@ names a manager sees elsewhere (registered with `core.changes.register_value_lab
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.changes import register_value_label
+from shopkeeper.core.templatetags.shopkeeper import stored_number
 
 from . import dictionaries
 from .models import (
@@ -40,17 +39,8 @@ def _choice(choices):
     return lambda value: str(choices(value).label)
 
 
-def _number(value: Any) -> str:
-    """A decimal stored as text ("469.97") as the card shows numbers in the reader's language."""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValueError(value) from exc  # shown as stored
-    return formats.localize(number)
-
-
 def _payment(value: dict[str, Any]) -> str:
-    parts = [_number(value["amount"]), str(PaymentState(value["status"]).label)]
+    parts = [stored_number(value["amount"]), str(PaymentState(value["status"]).label)]
     if value.get("type"):
         row = dictionaries.by_code(PaymentType).get(value["type"])
         parts.append(_(row.name) if row else str(value["type"]))
@@ -79,4 +69,4 @@ def register() -> None:
         "discount_amount",
         "discount_percent",
     ):
-        register_value_label("order", field, _number)
+        register_value_label("order", field, stored_number)

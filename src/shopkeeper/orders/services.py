@@ -52,12 +52,23 @@ class OrderError(ValidationError):
     """A request that cannot be carried out (illegal transition, final order edit, bad quantity)."""
 
 
+def transition_refused_text(source: str, target: str) -> str:
+    """Why a status change was refused, the two statuses (codes) named in the reader's language."""
+
+    def name(code: str) -> str:
+        status = dictionaries.by_code(Status).get(code)
+        return _(status.name) if status is not None else str(code)
+
+    return _("An order in status “%(source)s” cannot move to “%(target)s”.") % {
+        "source": name(source),
+        "target": name(target),
+    }
+
+
 class TransitionNotAllowed(OrderError):
     def __init__(self, order: Order, target: Status, allowed: list[Status]) -> None:
         super().__init__(
-            _("An order in status “%(source)s” cannot move to “%(target)s”.")
-            % {"source": order.status.name, "target": target.name},
-            code="transition_not_allowed",
+            transition_refused_text(order.status.code, target.code), code="transition_not_allowed"
         )
         self.allowed = allowed
 

@@ -95,16 +95,21 @@ MONEY_PARAMS = frozenset({"sent", "catalog"})
 QUANTITY_PARAMS = frozenset({"reserved", "quantity"})
 
 
-def _problem_param(name: str, value: Any) -> str:
-    """A param as the card writes numbers: with the reader's decimal separator, money with its cents,
-    a quantity without trailing zeros (2, not 2.000)."""
-    if name not in MONEY_PARAMS and name not in QUANTITY_PARAMS:
-        return str(value)
+def stored_number(value: Any, *, quantity: bool = False) -> str:
+    """A number kept as text in the change log or a problem ("469.97") as the card writes numbers: with
+    the reader's decimal separator, money with its cents, a quantity without trailing zeros (2, not
+    2.000). Anything that is not a number reads as stored."""
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        return str(value)  # not a number after all: shown as stored
-    return localize(number.normalize() if name in QUANTITY_PARAMS else number)
+        return str(value)
+    return localize(number.normalize() if quantity else number)
+
+
+def _problem_param(name: str, value: Any) -> str:
+    if name not in MONEY_PARAMS and name not in QUANTITY_PARAMS:
+        return str(value)
+    return stored_number(value, quantity=name in QUANTITY_PARAMS)
 
 
 @register.filter

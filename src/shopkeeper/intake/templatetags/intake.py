@@ -8,8 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.templatetags.shopkeeper import PROBLEMS, problem_text
-from shopkeeper.orders import dictionaries
-from shopkeeper.orders.models import Status
+from shopkeeper.orders.services import transition_refused_text
 
 from ..models import MappingKind
 
@@ -30,7 +29,8 @@ def _flag_text(flag: dict[str, Any]) -> list[str]:
             % {"kind": label, "code": flag.get("value", "")}
         ]
     if code == "status_not_applied" and "to" in flag:
-        return [_("The status was not changed: %(reason)s") % {"reason": _transition_text(flag)}]
+        reason = transition_refused_text(str(flag.get("from")), str(flag["to"]))
+        return [_("The status was not changed: %(reason)s") % {"reason": reason}]
     texts = {
         "content_not_applied": _("The order is in a final status: the changes were not applied."),
         "unknown_status": _("The status “%(code)s” is not known.") % {"code": detail},
@@ -44,19 +44,6 @@ def _flag_text(flag: dict[str, Any]) -> list[str]:
     if code in PROBLEMS:  # a flag that goes onto the order (a call-back) reads as it does there
         return [problem_text(flag)]
     return [detail or code.replace("_", " ")]
-
-
-def _transition_text(flag: dict[str, Any]) -> str:
-    """Why a status was not applied, with the statuses' names in the reader's language."""
-    names = {code: status.name for code, status in dictionaries.by_code(Status).items()}
-
-    def name(code: Any) -> str:
-        return _(names[code]) if code in names else str(code)
-
-    return _("An order in status “%(source)s” cannot move to “%(target)s”.") % {
-        "source": name(flag.get("from")),
-        "target": name(flag.get("to")),
-    }
 
 
 # An unmapped code also leaves its order a problem saying the same thing less precisely.
