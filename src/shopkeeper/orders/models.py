@@ -164,8 +164,15 @@ class StockState(models.TextChoices):
 
 class Order(models.Model):
     id = models.BigAutoField(primary_key=True)
+    # No index of its own: the (store, created) index and the (store, number) key serve it. A plain
+    # store index let PostgreSQL intersect a quarter of the orders with a status's few (11 ms for a
+    # store and a status group) instead of walking the newest orders.
     store = models.ForeignKey(
-        "stores.Store", on_delete=models.PROTECT, related_name="orders", verbose_name=_("store")
+        "stores.Store",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("store"),
+        db_index=False,
     )
     number = models.CharField(_("number"), max_length=40)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
