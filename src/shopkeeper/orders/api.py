@@ -12,7 +12,7 @@ from shopkeeper.core.pagination import paginate
 from shopkeeper.core.problems import problem
 from shopkeeper.stores.models import Store
 
-from . import dictionaries, services
+from . import services
 from .inputs import delivery_input, line_input
 from .models import CancelReason, Channel, DeliveryType, Order, OrderType, Payment, PaymentType, Status
 from .schemas import (
@@ -27,7 +27,7 @@ from .schemas import (
     StatusOut,
     order_out,
 )
-from .selectors import OrderFilter, order_card, orders_visible
+from .selectors import OrderFilter, attach_related, order_card, orders_visible
 
 router = Router(tags=["orders"])
 READ = ApiKeyAuth("orders:read")
@@ -65,9 +65,9 @@ def list_orders(request: HttpRequest, params: Query[ListParams]) -> dict:
     (id or `none`), `payment_status`, `delivery_type`, `created_after`, `created_before`,
     `status_changed_after`, `amount_min`, `amount_max`, `overdue`, `attention`, `customer`, `company`, `q`
     (number, external id, phone fragment, email, name, tracking number). Newest first."""
-    qs = OrderFilter.from_query(request.GET).apply(_visible(request)).select_related("store")
+    qs = OrderFilter.from_query(request.GET).apply(_visible(request))
     page = paginate(qs, cursor=params.cursor, limit=params.limit, count=params.count)
-    dictionaries.attach(page["items"])
+    attach_related(page["items"])
     page["items"] = [
         {
             "id": o.pk,

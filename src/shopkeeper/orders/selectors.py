@@ -15,9 +15,13 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from shopkeeper.accounts.models import User
+from shopkeeper.accounts.selectors import active_users
+from shopkeeper.core.scope import reference
 from shopkeeper.customers.normalize import digits_of, normalize_email, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.stores.models import Store
+from shopkeeper.stores.selectors import active_stores
 
 from . import counts, dictionaries
 from .models import Channel, DeliveryType, Order, OrderType, PaymentType, Status, StatusGroup
@@ -303,11 +307,8 @@ def orders_visible(*, user=None, store_ids: list[int] | None = None) -> QuerySet
 LIST_FIELDS = (
     "id",
     "number",
-    "store__code",
-    "store__currency",
-    "manager__username",
-    "manager__first_name",
-    "manager__last_name",
+    "store_id",
+    "manager_id",
     "customer_name",
     "phone",
     "total",
@@ -326,8 +327,24 @@ LIST_FIELDS = (
 
 
 def list_queryset(qs: QuerySet[Order]) -> QuerySet[Order]:
-    """Rows for the list; dictionary relations come from `dictionaries.attach` (see keyset_page)."""
-    return qs.select_related("store", "manager").only(*LIST_FIELDS)
+    """Rows for the list; their relations come from `attach_related` (see keyset_page)."""
+    return qs.only(*LIST_FIELDS)
+
+
+def attach_related(orders: list[Order]) -> None:
+    """Set the relations of loaded orders from the process's caches instead of joining them in: the
+    dictionaries (`dictionaries.attach`), the store (`active_stores`) and the manager (`active_users`,
+    names only). A store or manager those lack (an inactive one) is read, one query for each kind."""
+    dictionaries.attach(orders)
+    for name, model, rows in (("store", Store, active_stores), ("manager", User, active_users)):
+        known = reference((f"{name}_by_pk",), lambda rows=rows: {row.pk: row for row in rows()})
+        missing = {getattr(o, f"{name}_id") for o in orders} - known.keys() - {None}
+        if missing:
+            known = {**known, **{row.pk: row for row in model.objects.filter(pk__in=missing)}}
+        for order in orders:
+            pk = getattr(order, f"{name}_id")
+            if pk is not None:
+                setattr(order, name, known[pk])
 
 
 # --- keyset pagination for the HTML list ----------------------------------------------------
@@ -363,7 +380,7 @@ def keyset_page(
                     Q(**{f"{key_field}__{op}": key}) | Q(**{key_field: key, f"id__{op}": values[1]})
                 )
     rows = list(qs.order_by(*fields)[: limit + 1])
-    dictionaries.attach(rows)
+    attach_related(rows)
     more = len(rows) > limit
     rows = rows[:limit]
     if not more or not rows:
@@ -402,12 +419,8 @@ def group_counters(per_status: dict[int, int]) -> list[dict[str, Any]]:
 
 
 def order_card(*, order_id: int, qs: QuerySet[Order]) -> Order:
-    order = (
-        qs.select_related("store", "manager", "customer", "company")
-        .prefetch_related("lines", "payments")
-        .get(pk=order_id)
-    )
-    dictionaries.attach([order])
+    order = qs.select_related("customer", "company").prefetch_related("lines", "payments").get(pk=order_id)
+    attach_related([order])
     for payment in order.payments.all():  # payment types from the dictionary cache, not a query
         if payment.payment_type_id is not None:
             payment_type = dictionaries.by_pk(PaymentType, payment.payment_type_id)

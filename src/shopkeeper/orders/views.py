@@ -54,6 +54,7 @@ from .models import (
 from .selectors import (
     OrderFilter,
     active_rows,
+    attach_related,
     group_counters,
     keyset_page,
     list_queryset,
@@ -129,7 +130,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     columns = _columns(request)
     if ids:  # live updates: just these rows, if they match the filters
         rows = list(qs.filter(pk__in=ids).order_by("-created_at", "-id"))
-        dictionaries.attach(rows)
+        attach_related(rows)
         response = render(
             request, "orders/list.html#rows", {"orders": rows, "columns": columns, "now": timezone.now()}
         )
