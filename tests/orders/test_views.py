@@ -486,3 +486,23 @@ def test_card_query_count_is_pinned_and_does_not_grow(head_client, make_order, d
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = head_client.get(url)
     assert "a note for the history" in page.content.decode()
+
+
+def test_inactive_manager_and_store_still_show(head_client, make_order, make_user):
+    """Cards and lists take stores and managers from the cached active ones; an order of a deactivated
+    manager or store reads them from the database instead of losing them."""
+    from shopkeeper.core.scope import reference_changed
+    from shopkeeper.stores.models import Store
+
+    gone = make_user("gone", first_name="Olga", last_name="Departed")
+    order = make_order()
+    Order.objects.filter(pk=order.pk).update(manager=gone)
+    Store.objects.filter(pk=order.store_id).update(is_active=False, name="Closed shop")
+    type(gone).objects.filter(pk=gone.pk).update(is_active=False)
+    reference_changed()  # as another process would see it once its cache expires
+    card = head_client.get(f"/orders/{order.pk}/").content.decode()
+    assert "Olga Departed" in card and "Closed shop" in card
+    rows = head_client.get("/orders/", {"ids": str(order.pk)}).content.decode()
+    assert "Olga Departed" in rows
+    customer = head_client.get(f"/customers/{order.customer_id}/").content.decode()
+    assert "Closed shop" in customer

@@ -84,6 +84,21 @@ def reference[T](key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def attach_reference(objects: list, name: str, rows: Callable[[], list]) -> None:
+    """Set the foreign key `name` of loaded `objects` from reference rows (`rows()`, e.g. the active
+    stores) instead of joining it in. Ids the rows lack (an inactive store or user) are read in one
+    query."""
+    known = reference((rows, "by_pk"), lambda: {row.pk: row for row in rows()})
+    missing = {getattr(obj, f"{name}_id") for obj in objects} - known.keys() - {None}
+    if missing:
+        model = type(objects[0])._meta.get_field(name).related_model
+        known = {**known, **{row.pk: row for row in model._default_manager.filter(pk__in=missing)}}
+    for obj in objects:
+        row = known.get(getattr(obj, f"{name}_id"))
+        if row is not None:
+            setattr(obj, name, row)
+
+
 def reference_changed() -> None:
     _reference.clear()
 

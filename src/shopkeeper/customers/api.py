@@ -19,6 +19,7 @@ from shopkeeper.core.idempotency import idempotent
 from shopkeeper.core.pagination import Page, paginate
 from shopkeeper.core.problems import problem
 from shopkeeper.stores.models import Store
+from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import dedupe, selectors, services
 from .models import CompanyContact, Customer, Segment, TaxIdKind
@@ -113,21 +114,19 @@ def _profile_values(body: Schema) -> dict[str, Any]:
 
 
 def _customer_qs(request: HttpRequest):
-    return (
-        selectors.customers_visible(store_ids=allowed_store_ids(request))
-        .select_related("store")
-        .prefetch_related(
-            "addresses", Prefetch("company_links", queryset=CompanyContact.objects.select_related("company"))
-        )
+    return selectors.customers_visible(store_ids=allowed_store_ids(request)).prefetch_related(
+        "addresses", Prefetch("company_links", queryset=CompanyContact.objects.select_related("company"))
     )
 
 
 def _detail(customer: Customer) -> dict[str, Any]:
+    attach_store_and_manager([customer])
     return customer_detail_out(customer, selectors.contact_rows([customer.pk])[customer.pk])
 
 
 def _page(qs, page: PageParams) -> dict[str, Any]:
-    found = paginate(qs.select_related("store"), cursor=page.cursor, limit=page.limit, count=page.count)
+    found = paginate(qs, cursor=page.cursor, limit=page.limit, count=page.count)
+    attach_store_and_manager(found["items"])
     contacts = selectors.contact_rows([c.pk for c in found["items"]])
     return {**found, "items": [customer_out(c, contacts[c.pk]) for c in found["items"]]}
 

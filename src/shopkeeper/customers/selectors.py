@@ -297,7 +297,9 @@ def customer_list(*, params: Any, user=None, store_ids: list[int] | None = None)
 
 
 def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-    return qs.select_related("store", "manager").prefetch_related(
+    """Contacts and tags prefetched; the store and manager are set by `attach_store_and_manager`
+    once the rows are loaded."""
+    return qs.prefetch_related(
         "tags",
         Prefetch("phones", queryset=CustomerPhone.objects.order_by("position", "id")),
         Prefetch("emails", queryset=CustomerEmail.objects.order_by("position", "id")),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shopkeeper.core.changes import Actor
+from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import dedupe, selectors, services
 from .filters import CustomerFilterForm
@@ -52,6 +53,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         qs = _customers(request).none()
     page = Paginator(selectors.with_list_relations(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_store_and_manager(page.object_list)
     context = {
         "form": form,
         "page": page,
@@ -143,7 +145,9 @@ def _export_csv(qs) -> HttpResponse:
             "tags",
         ]
     )
-    for c in qs:
+    customers = list(qs)
+    attach_store_and_manager(customers)
+    for c in customers:
         writer.writerow(
             [
                 csv_safe(v)
@@ -168,6 +172,7 @@ def _export_csv(qs) -> HttpResponse:
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # `merged_into` is read (one query) only on the card of a merged customer.
     customer = get_object_or_404(selectors.with_card_relations(_customers(request)), pk=pk)
+    attach_store_and_manager([customer])
     phones = [(p, format_phone(p.e164, p.raw)) for p in customer.phones.all()]
     return render(
         request,

@@ -15,13 +15,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from shopkeeper.accounts.models import User
-from shopkeeper.accounts.selectors import active_users
-from shopkeeper.core.scope import reference
 from shopkeeper.customers.normalize import digits_of, normalize_email, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.stores.models import Store
-from shopkeeper.stores.selectors import active_stores
+from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import counts, dictionaries
 from .models import Channel, DeliveryType, Order, OrderType, PaymentType, Status, StatusGroup
@@ -333,18 +330,9 @@ def list_queryset(qs: QuerySet[Order]) -> QuerySet[Order]:
 
 def attach_related(orders: list[Order]) -> None:
     """Set the relations of loaded orders from the process's caches instead of joining them in: the
-    dictionaries (`dictionaries.attach`), the store (`active_stores`) and the manager (`active_users`,
-    names only). A store or manager those lack (an inactive one) is read, one query for each kind."""
+    dictionaries (`dictionaries.attach`), the store and the manager."""
     dictionaries.attach(orders)
-    for name, model, rows in (("store", Store, active_stores), ("manager", User, active_users)):
-        known = reference((f"{name}_by_pk",), lambda rows=rows: {row.pk: row for row in rows()})
-        missing = {getattr(o, f"{name}_id") for o in orders} - known.keys() - {None}
-        if missing:
-            known = {**known, **{row.pk: row for row in model.objects.filter(pk__in=missing)}}
-        for order in orders:
-            pk = getattr(order, f"{name}_id")
-            if pk is not None:
-                setattr(order, name, known[pk])
+    attach_store_and_manager(orders)
 
 
 # --- keyset pagination for the HTML list ----------------------------------------------------

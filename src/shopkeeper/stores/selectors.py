@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from shopkeeper.core.scope import reference
+from shopkeeper.accounts.selectors import active_users
+from shopkeeper.core.scope import attach_reference, reference
 
 from .models import Store
 
@@ -19,3 +20,10 @@ def active_stores() -> list[Store]:
     """Active stores in their model order, as the lists' store filters offer them; kept with the
     process's reference rows (`core.scope`), cleared when a store is saved."""
     return reference(("active_stores",), lambda: list(Store.objects.filter(is_active=True)))
+
+
+def attach_store_and_manager(objects: list) -> None:
+    """Set the store and manager (names only) of loaded orders or customers from the process's
+    reference rows instead of joining them in."""
+    attach_reference(objects, "store", active_stores)
+    attach_reference(objects, "manager", active_users)
