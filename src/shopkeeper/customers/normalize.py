@@ -7,6 +7,7 @@ the `SHOPKEEPER_PHONE_REGION` setting (default "US"). An invalid number is kept 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -60,8 +61,10 @@ def normalize_phone(value: str, region: str = "US") -> Phone:
     return Phone(raw=raw, e164=e164, digits=digits_of(e164 or raw)[:32])
 
 
+@functools.lru_cache(maxsize=8192)
 def format_phone(e164: str, raw: str = "") -> str:
-    """A stored phone as people read it (international format), or as typed when invalid."""
+    """A stored phone as people read it (international format), or as typed when invalid. Kept for
+    the numbers seen last: a list page formats fifty of them, each a parse of the number."""
     if not e164:
         return raw
     try:

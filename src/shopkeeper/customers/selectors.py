@@ -22,7 +22,9 @@ from django.db.models import BooleanField, F, Lookup, Prefetch, Q, QuerySet
 from django.db.models.lookups import PostgresOperatorLookup
 
 from shopkeeper.core.models import Change
+from shopkeeper.core.scope import attach_reference
 from shopkeeper.core.selectors import timeline
+from shopkeeper.stores.selectors import active_stores
 
 from .filters import SORTS, CustomerFilterForm
 from .models import (
@@ -420,19 +422,11 @@ def entity_orders(
     qs = orders_visible(user=user)
     qs = qs.filter(customer=customer) if customer is not None else qs.filter(company=company)
     orders = list(
-        qs.select_related("store")
-        .only(
-            "id",
-            "number",
-            "created_at",
-            "total",
-            "payment_status",
-            "is_cancelled",
-            "status_id",
-            "store__currency",
-        )
-        .order_by("-created_at", "-id")[:limit]
+        qs.only(
+            "id", "number", "created_at", "total", "payment_status", "is_cancelled", "status_id", "store_id"
+        ).order_by("-created_at", "-id")[:limit]
     )
+    attach_reference(orders, "store", active_stores)  # for its currency, without a join
     for order in orders:  # statuses from the orders app's dictionary cache instead of a join
         status = dictionaries.by_pk(Status, order.status_id)
         if status is not None:
