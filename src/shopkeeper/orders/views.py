@@ -238,8 +238,10 @@ def live_stream(request: HttpRequest) -> HttpResponse:
 
 
 def _card_context(request: HttpRequest, order: Order) -> dict:
-    stock = order_reservations(order_id=order.pk)
     lines = list(order.lines.all())
+    # Where the reserved stock sits, per warehouse: read only when a line holds any (a shipped or
+    # cancelled order, most of them, holds none).
+    stock = order_reservations(order_id=order.pk) if any(ln.reserved for ln in lines) else {}
     for ln in lines:
         ln.stock = stock.get(ln.pk)
     customer_orders = []
