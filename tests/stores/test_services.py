@@ -96,3 +96,13 @@ def test_new_prefix_may_not_give_a_number_again(store, make_order):
     assert "number_prefix" in exc.value.message_dict
     store_order_settings_save(store=store, number_prefix="B-", default_price_type="retail", actor=ACTOR)
     assert make_order().number == "B-3"
+
+
+def test_store_ids_of_codes_follow_new_and_unknown_codes(store):
+    from shopkeeper.stores.selectors import store_ids_of_codes
+
+    assert store_ids_of_codes(["main", "nope"]) == [store.pk]
+    assert store_ids_of_codes(["nope"]) == []
+    # A store created by another process: this process's cached codes lack it, so it is looked up.
+    (other,) = Store.objects.bulk_create([Store(code="other", name="Other", currency="USD", timezone="UTC")])
+    assert store_ids_of_codes(["other", "main", "main"]) in ([other.pk, store.pk], [store.pk, other.pk])

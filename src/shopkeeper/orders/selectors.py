@@ -17,8 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from shopkeeper.customers.normalize import digits_of, normalize_email, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
-from shopkeeper.stores.models import Store
-from shopkeeper.stores.selectors import attach_store_and_manager
+from shopkeeper.stores.selectors import attach_store_and_manager, store_ids_of_codes
 
 from . import counts, dictionaries
 from .models import Channel, DeliveryType, Order, OrderType, PaymentType, Status, StatusGroup
@@ -151,11 +150,7 @@ class OrderFilter:
         if self.group and not skip_group:
             in_group = {s.pk for s in _statuses() if s.group.code in self.group}
             status_ids = in_group if status_ids is None else status_ids & in_group
-        store_ids = (
-            list(Store.objects.filter(code__in=self.store).values_list("pk", flat=True))
-            if self.store
-            else None
-        )
+        store_ids = store_ids_of_codes(self.store) if self.store else None
         if status_ids is not None:
             qs = qs.filter(status_id__in=sorted(status_ids))
             if status_ids and store_ids is not None and _rare(store_ids, status_ids):

@@ -34,7 +34,7 @@ from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.inventory.models import StockLevel
 from shopkeeper.inventory.selectors import order_reservations
 from shopkeeper.stores.models import Store
-from shopkeeper.stores.selectors import active_stores
+from shopkeeper.stores.selectors import active_stores, store_ids_of_codes
 
 from . import counts, dictionaries, services
 from .forms import NewOrderForm, OrderFieldsForm, PaymentForm, StatusForm, dictionary_form
@@ -106,7 +106,7 @@ def _counters(request: HttpRequest, flt: OrderFilter, *, wait: bool = True):
     if not user.own_orders_only and flt == OrderFilter(sort=flt.sort, store=flt.store, group=flt.group):
         store_ids = user_store_ids(user) if not user.is_superuser else None
         if flt.store:
-            chosen = set(Store.objects.filter(code__in=flt.store).values_list("pk", flat=True))
+            chosen = set(store_ids_of_codes(flt.store))
             store_ids = [i for i in store_ids if i in chosen] if store_ids is not None else list(chosen)
         return group_counters(counts.per_status(store_ids))
     scope = repr(OrderFilter(**{**flt.__dict__, "group": [], "sort": ""}))

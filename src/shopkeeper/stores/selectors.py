@@ -22,6 +22,15 @@ def active_stores() -> list[Store]:
     return reference(("active_stores",), lambda: list(Store.objects.filter(is_active=True)))
 
 
+def store_ids_of_codes(codes: list[str]) -> list[int]:
+    """Ids of the stores with these codes (unknown codes match none), from the process's reference rows;
+    a code they lack (a store another process just created) is looked up."""
+    by_code = reference(("store_ids_by_code",), lambda: dict(Store.objects.values_list("code", "pk")))
+    if any(code not in by_code for code in codes):
+        return list(Store.objects.filter(code__in=codes).values_list("pk", flat=True))
+    return [by_code[code] for code in dict.fromkeys(codes)]
+
+
 def attach_store_and_manager(objects: list) -> None:
     """Set the store and manager (names only) of loaded orders or customers from the process's
     reference rows instead of joining them in."""
