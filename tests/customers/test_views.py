@@ -43,6 +43,25 @@ def test_card_pins_queries_and_escapes(manager_client, make_customer, django_ass
     assert "<b>x</b>" not in body and "+7 915 123-45-67" in body and 'data-testid="timeline"' in body
 
 
+def test_card_shows_every_phone_email_and_tag(manager_client, make_customer):
+    from shopkeeper.customers import services
+
+    from .conftest import ACTOR
+
+    customer = make_customer(phone="+79151234567", email="anna@example.org")
+    services.customer_set_contacts(
+        customer=customer, phones=["+79151234567", "12"], emails=["anna@example.org", "b@x.org"], actor=ACTOR
+    )
+    vip = services.tag_get_or_create(name="<vip>", actor=ACTOR)
+    services.customer_set_tags(
+        customer=customer, tags=[vip, services.tag_get_or_create(name="b2b", actor=ACTOR)], actor=ACTOR
+    )
+    body = manager_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "+7 915 123-45-67" in body and '>12 <span class="badge text-bg-warning">' in body  # kept as typed
+    assert body.index("anna@example.org") < body.index("b@x.org")
+    assert "&lt;vip&gt;" in body and "<vip>" not in body and body.index("&lt;vip&gt;") < body.index(">b2b<")
+
+
 def test_create_with_errors_then_success(manager_client, store):
     url = reverse("customers:create")
     assert manager_client.get(url).status_code == 200

@@ -171,7 +171,7 @@ def customer_out(customer, contacts: dict[str, list]) -> dict[str, Any]:
         "utm": c.utm,
         "discount_percent": c.discount_percent,
         "manager_id": c.manager_id,
-        "tags": contacts["tags"],
+        "tags": [name for name, _color in contacts["tags"]],
         "custom_fields": c.custom_fields,
         "metrics": {name: getattr(c, name) for name in Metrics.model_fields},
         "merged_into": c.merged_into_id,

