@@ -53,6 +53,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         qs = _customers(request).none()
     page = Paginator(selectors.with_list_relations(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the rows the template shows get the store and manager
     attach_store_and_manager(page.object_list)
     context = {
         "form": form,
