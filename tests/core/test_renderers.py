@@ -129,6 +129,16 @@ def test_orders_and_customers_forms_render_alike(db):
         assert _markup(fast) == _markup(slow)
 
 
+def test_forms_with_a_time_zone_choice_render_alike(db, admin):
+    from shopkeeper.accounts.forms import ProfileForm, UserInviteForm
+    from shopkeeper.stores.forms import StoreForm
+
+    for form_class, kwargs in ((ProfileForm, {"instance": admin}), (UserInviteForm, {}), (StoreForm, {})):
+        fast, slow = form_class(**kwargs), form_class(**kwargs, renderer=DjangoTemplates())
+        assert fast.renderer is FAST_RENDERER
+        assert _markup(fast) == _markup(slow) and "Europe/Moscow" in str(fast["timezone"])
+
+
 def test_common_widgets_skip_the_template_engine(monkeypatch):
     used = []
     real = DjangoTemplates.render

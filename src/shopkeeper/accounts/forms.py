@@ -10,6 +10,7 @@ from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from shopkeeper.core import ratelimit
 from shopkeeper.core.forms import StyledFormMixin
+from shopkeeper.core.renderers import FAST_RENDERER
 from shopkeeper.stores.models import Store
 
 from .models import TIMEZONE_CHOICES, Scope, User, WorkStatus
@@ -225,6 +226,8 @@ def _name_the_defaults(form: forms.ModelForm) -> None:
 
 
 class ProfileForm(StyledFormMixin, forms.ModelForm):
+    default_renderer = FAST_RENDERER  # the time zone choice alone is some 600 options
+
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "language", "timezone"]
@@ -235,6 +238,7 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
 
 
 class UserInviteForm(StyledFormMixin, forms.ModelForm):
+    default_renderer = FAST_RENDERER
     role = RoleChoiceField(label=_("Role"), queryset=Group.objects.none())
 
     class Meta:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.forms import StyledFormMixin
+from shopkeeper.core.renderers import FAST_RENDERER
 
 from .models import Store, code_validator, currency_validator, timezone_names
 from .services import STORE_FIELDS
@@ -11,6 +12,8 @@ from .services import STORE_FIELDS
 
 class StoreForm(StyledFormMixin, forms.ModelForm):
     """The store row plus its order settings (prefix, default price type), which live in `orders`."""
+
+    default_renderer = FAST_RENDERER  # the time zone choice alone is some 600 options
 
     number_prefix = forms.CharField(
         label=_("Order number prefix"),
