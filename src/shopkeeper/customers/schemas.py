@@ -142,7 +142,8 @@ class CustomerDetailOut(CustomerOut):
 
 
 def customer_out(customer, contacts: dict[str, list]) -> dict[str, Any]:
-    """CustomerOut of a customer (its store joined) and its `selectors.contact_rows` entry."""
+    """CustomerOut of a customer (its store attached by `attach_store_and_manager`) and its
+    `selectors.contact_rows` entry."""
     c = customer
     return {
         "id": c.pk,
