@@ -195,6 +195,22 @@ def test_list_and_card_query_counts_do_not_grow(writer, django_assert_max_num_qu
         assert writer.get(f"/orders/{order_id}").status_code == 200
 
 
+def test_list_of_one_status_pages_newest_first(writer, statuses):
+    created = [writer.post("/orders", {**PAYLOAD, "external_id": f"s{i}"}).json()["id"] for i in range(7)]
+    Order.objects.filter(pk__in=created[1::2]).update(status=statuses["confirmed"])
+    seen, cursor = [], None
+    while True:
+        page = writer.get(
+            "/orders", status="confirmed", limit=2, **({"cursor": cursor} if cursor else {})
+        ).json()
+        assert {o["status"] for o in page["items"]} == {"confirmed"}
+        seen += [o["id"] for o in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(created[1::2], reverse=True)
+
+
 def test_reference_lists(writer):
     statuses = writer.get("/statuses").json()["items"]
     assert {"new", "confirmed", "cancelled"} <= {s["code"] for s in statuses}

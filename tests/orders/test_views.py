@@ -66,6 +66,41 @@ def test_keyset_pages_walk_every_order_once(head_client, make_order, monkeypatch
     assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
 
 
+@pytest.mark.parametrize("sort", ["-created", "created", "-total", "total", "-status_changed", "-number"])
+def test_one_status_lists_its_orders_in_every_sort(head_client, make_order, statuses, monkeypatch, sort):
+    """A filter of one status orders by the status first on PostgreSQL (OrderFilter._one_status): the
+    rows and their order are those of the sort alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shopkeeper.orders import views
+    from shopkeeper.orders.selectors import SORTS
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    for i in range(9):
+        order = make_order(lines=[("SERVICE-GIFT", 1 + i % 4)])
+        if i % 3:
+            Order.objects.filter(pk=order.pk).update(status=statuses["confirmed"])
+    wanted = list(
+        Order.objects.filter(status=statuses["confirmed"]).order_by(*SORTS[sort]).values_list("pk", flat=True)
+    )
+    seen, cursor = [], None
+    while True:
+        with CaptureQueriesContext(connection) as ctx:
+            response = head_client.get(
+                "/orders/", {"status": "confirmed", "sort": sort, "cursor": cursor or ""}
+            )
+        seen += [o.pk for o in response.context["orders"]]
+        cursor = response.context["next_cursor"]
+        if not cursor:
+            break
+    assert seen == wanted and len(wanted) == 6
+    if connection.vendor == "postgresql":
+        page_sql = next(q["sql"] for q in ctx.captured_queries if 'FROM "orders_order"' in q["sql"])
+        assert '"status_id" = ANY(' in page_sql
+        assert ('ORDER BY "orders_order"."status_id"' in page_sql) == (sort != "-status_changed")
+
+
 def test_card_status_lines_payment_and_comment(head_client, make_order, statuses):
     order = make_order()
     page = head_client.get(f"/orders/{order.pk}/")

@@ -8,6 +8,25 @@ from contextlib import contextmanager
 from django.db import connections, models, router, transaction
 
 
+class EqualsAny(models.Lookup):
+    """`column = ANY(%s)`, the values sent as one array (PostgreSQL): `EqualsAny(F("col"), [1])`.
+
+    Unlike `col IN (1)`, which the planner folds into `col = 1`, a one-element array leaves the column
+    unpinned, so an ORDER BY that starts with it can only be served by an index that starts with it
+    (see `orders.selectors.OrderFilter.order_prefix`)."""
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 @contextmanager
 def joined_savepoints(active: bool = True) -> Iterator[None]:
     """Inside the block, atomic blocks do not open savepoints of their own: they join the enclosing

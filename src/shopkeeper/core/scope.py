@@ -88,15 +88,18 @@ def attach_reference(objects: list, name: str, rows: Callable[[], list]) -> None
     """Set the foreign key `name` of loaded `objects` from reference rows (`rows()`, e.g. the active
     stores) instead of joining it in. Ids the rows lack (an inactive store or user) are read in one
     query."""
+    if not objects:
+        return
     known = reference((rows, "by_pk"), lambda: {row.pk: row for row in rows()})
-    missing = {getattr(obj, f"{name}_id") for obj in objects} - known.keys() - {None}
+    field = type(objects[0])._meta.get_field(name)
+    missing = {getattr(obj, field.attname) for obj in objects} - known.keys() - {None}
     if missing:
-        model = type(objects[0])._meta.get_field(name).related_model
-        known = {**known, **{row.pk: row for row in model._default_manager.filter(pk__in=missing)}}
+        found = field.related_model._default_manager.filter(pk__in=missing)
+        known = {**known, **{row.pk: row for row in found}}
     for obj in objects:
-        row = known.get(getattr(obj, f"{name}_id"))
+        row = known.get(getattr(obj, field.attname))
         if row is not None:
-            setattr(obj, name, row)
+            field.set_cached_value(obj, row)  # the id is the row's already (see dictionaries.attach)
 
 
 def reference_changed() -> None:

@@ -10,11 +10,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from shopkeeper.core.db import EqualsAny
 from shopkeeper.customers.normalize import digits_of, normalize_email, phone_search_fragments
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.stores.selectors import attach_store_and_manager, store_ids_of_codes
@@ -31,6 +32,12 @@ SORTS = {
     "-number": ("-id",),
 }
 DEFAULT_SORT = "-created"
+# Sorts an index of (status, sort) serves, as ORDER BY status, sort (and backwards, their reverses).
+STATUS_INDEXED = {("-created_at", "-id"), ("-total", "-id"), ("-id",)}
+
+
+def _reversed(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
 
 
 def _list(q: QueryDict | dict, name: str) -> list[str]:
@@ -141,18 +148,51 @@ class OrderFilter:
             sort=sort if sort in SORTS else DEFAULT_SORT,
         )
 
-    def apply(self, qs: QuerySet[Order], *, skip_group: bool = False) -> QuerySet[Order]:
-        # Codes become ids here (from the dictionary cache), so the database filters the orders table by
-        # its own indexed columns instead of joining the dictionaries.
+    def status_ids(self, *, skip_group: bool = False) -> set[int] | None:
+        """The statuses the filter admits (None: any)."""
         status_ids: set[int] | None = None
         if self.status:
             status_ids = set(_ids(Status, self.status))
         if self.group and not skip_group:
             in_group = {s.pk for s in _statuses() if s.group.code in self.group}
             status_ids = in_group if status_ids is None else status_ids & in_group
+        return status_ids
+
+    def order_prefix(self, fields: tuple[str, ...]) -> tuple[str, ...]:
+        """What goes before `fields` (a sort) in ORDER BY: the status, when the filter admits one status
+        and an index starts with it and goes on with the sort (see `_one_status`)."""
+        if self._one_status() is None:
+            return ()
+        if fields in STATUS_INDEXED:
+            return ("status_id",)
+        if _reversed(fields) in STATUS_INDEXED:
+            return ("-status_id",)
+        return ()
+
+    def _one_status(self, status_ids: set[int] | None = None) -> int | None:
+        """The status, when the filter admits exactly one, on PostgreSQL.
+
+        Its planner assumes a status is spread evenly over the orders: for "the newest complete orders"
+        it walks back from the newest order, expecting a complete one at almost every step, and passes
+        every open order first (12,000 at 1M orders, 5 ms, and more as open orders pile up). The status
+        goes to the query as a one-element array and starts the ORDER BY (`order_prefix`), so only the
+        (status, sort) index can give the order: 0.1 ms. SQLite's planner does not fall for it."""
+        if connection.vendor != "postgresql":
+            return None
+        status_ids = self.status_ids() if status_ids is None else status_ids
+        return next(iter(status_ids)) if status_ids is not None and len(status_ids) == 1 else None
+
+    def apply(self, qs: QuerySet[Order], *, skip_group: bool = False) -> QuerySet[Order]:
+        # Codes become ids here (from the dictionary cache), so the database filters the orders table by
+        # its own indexed columns instead of joining the dictionaries.
+        status_ids = self.status_ids(skip_group=skip_group)
         store_ids = store_ids_of_codes(self.store) if self.store else None
         if status_ids is not None:
-            qs = qs.filter(status_id__in=sorted(status_ids))
+            one = self._one_status(status_ids)
+            if one is not None:
+                qs = qs.filter(EqualsAny(F("status_id"), [one]))
+            else:
+                qs = qs.filter(status_id__in=sorted(status_ids))
             if status_ids and store_ids is not None and _rare(store_ids, status_ids):
                 # The few orders of these statuses through their index first (see _rare); the stores
                 # are picked here, as a store condition in that query would lure SQLite back.
@@ -345,10 +385,10 @@ def _decode(cursor: str) -> list[Any] | None:
 
 
 def keyset_page(
-    qs: QuerySet[Order], *, sort: str, cursor: str | None, limit: int
+    qs: QuerySet[Order], *, flt: OrderFilter, cursor: str | None, limit: int
 ) -> tuple[list[Order], str | None]:
-    """A page after `cursor` in `sort` order; O(limit) at any depth (no OFFSET, no COUNT)."""
-    fields = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    """A page after `cursor` in the filter's sort order; O(limit) at any depth (no OFFSET, no COUNT)."""
+    fields = SORTS.get(flt.sort, SORTS[DEFAULT_SORT])
     key_field = fields[0].lstrip("-")
     descending = fields[0].startswith("-")
     values = _decode(cursor) if cursor else None
@@ -362,7 +402,7 @@ def keyset_page(
                 qs = qs.filter(
                     Q(**{f"{key_field}__{op}": key}) | Q(**{key_field: key, f"id__{op}": values[1]})
                 )
-    rows = list(qs.order_by(*fields)[: limit + 1])
+    rows = list(qs.order_by(*flt.order_prefix(fields), *fields)[: limit + 1])
     attach_related(rows)
     more = len(rows) > limit
     rows = rows[:limit]

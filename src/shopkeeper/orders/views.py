@@ -139,7 +139,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             {c["group"].code: c["count"] for c in _counters(request, flt)}
         )
         return response
-    rows, next_cursor = keyset_page(qs, sort=flt.sort, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+    rows, next_cursor = keyset_page(qs, flt=flt, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     query = request.GET.copy()
     for name in ("cursor", "fragment", "ids"):
         query.pop(name, None)
