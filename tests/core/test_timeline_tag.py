@@ -56,6 +56,9 @@ ENTRIES = [
     _change(entity="note", changes={"text": "plain"}),
     _change(action="stock_reserved", changes={"reservations": {"wh1": "2"}}, at=None),
     _change(action="unknown_action", entity="unknown_entity", changes={"some_field": [1, 2]}),
+    # Equal values of other types (kept apart by the tag's per-rendering memo), and entries repeated.
+    _change(changes={"flag": [1, True], "total": [True, 1.0], "status": ["new", "new"]}),
+    _change(entity="customer", changes={"flag": [True, 1]}, at=AT.replace(month=12)),
 ]
 
 
@@ -64,7 +67,7 @@ ENTRIES = [
 def test_timeline_tag_writes_the_reference_markup(db, language, entity):
     reference = engines["django"].from_string(REFERENCE)
     with translation.override(language), timezone.override("Europe/Moscow"):
-        for entries in ([], None, ENTRIES, ENTRIES[:1]):
+        for entries in ([], None, ENTRIES, ENTRIES[:1], ENTRIES * 2):
             context = {"entries": entries, "entity": entity}
             assert render_to_string("core/timeline.html", context) == reference.render(context)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -10,6 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.template.base import Variable, VariableDoesNotExist, render_value_in_context
 from django.template.context import Context
 from django.template.defaultfilters import date
+from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
@@ -268,7 +271,16 @@ def _resolve(path: str, scope: dict[str, Any]) -> Any:
         return _MISSING
 
 
-def _timeline_entry(c: Any, entity: str, context: Context) -> str:
+def _memo(memo: dict, key: tuple, build: Callable[[], str]) -> str:
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = build()
+    return found
+
+
+def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
+    """One `<li>`. `memo` holds what a rendering repeats from entry to entry (labels of fields and
+    actions, month names, values such as a status's name), each built once per rendering."""
     invalid = context.template.engine.string_if_invalid if context.template else ""
 
     def value(path: str, scope: dict[str, Any]) -> Any:
@@ -282,26 +294,51 @@ def _timeline_entry(c: Any, entity: str, context: Context) -> str:
         return None if found is _MISSING else found
 
     def show(obj: Any) -> str:
+        if type(obj) is str:  # what render_value_in_context does with a plain string
+            return escape(obj) if context.autoescape else obj
         return render_value_in_context(obj, context)
 
     def tag_output(text: str) -> str:
         """What a simple tag writes (escaped when autoescaping)."""
         return conditional_escape(text) if context.autoescape else text
 
+    def change(value: Any, entity_arg: Any, field: str) -> str:
+        """`{% change_text value c.entity field %}`, once per distinct value (its type in the key: True
+        and 1 are equal keys but read "yes" and "1")."""
+        if isinstance(value, list | dict):
+            return tag_output(change_text(value, entity_arg, field))
+        key = ("value", type(value), value, entity_arg, field)
+        return _memo(memo, key, lambda: tag_output(change_text(value, entity_arg, field)))
+
     scope = {"c": c}
     at = test("c.at", scope)
-    at = date(template_localtime(at, use_tz=context.use_tz), "d M Y H:i") if at is not None else invalid
+    if isinstance(at, dt.datetime):  # `|date:"d M Y H:i"`, the month's name taken once per rendering
+        local = template_localtime(at, use_tz=context.use_tz)
+        month = _memo(memo, ("month", local.month), lambda: show(MONTHS_3[local.month].title()))
+        at = f"{local.day:02d} {month} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+    else:
+        at = show(
+            date(template_localtime(at, use_tz=context.use_tz), "d M Y H:i") if at is not None else invalid
+        )
     icon = _ICONS.get(test("c.actor_type", scope), _GEAR)
     source = test("c.source", scope)
     head = (
-        f'\n  <li class="sk-timeline-item">\n    <div class="small text-body-secondary">{show(at)} · {icon} '
+        f'\n  <li class="sk-timeline-item">\n    <div class="small text-body-secondary">{at} · {icon} '
         f"{show(value('c.actor_label', scope))}{f' · {show(source)}' if source else ''}</div>\n"
     )
     c_entity = test("c.entity", scope)
-    what = f"{show(action_label(value('c.action', scope)))}"
-    if c_entity != entity:
-        what = f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {what}'
     action = test("c.action", scope)
+
+    def what() -> str:
+        text = show(action_label(value("c.action", scope)))
+        if c_entity != entity:
+            text = f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {text}'
+        return text
+
+    if isinstance(action, str) and isinstance(c_entity, str):
+        what_html = _memo(memo, ("what", action, c_entity), what)
+    else:
+        what_html = what()
     if action == "commented":
         body = f'<div class="sk-comment">{show(value("c.changes.comment.1", scope))}</div>\n    '
     elif c_entity == "note":
@@ -314,19 +351,19 @@ def _timeline_entry(c: Any, entity: str, context: Context) -> str:
             pair_scope = {"pair": pair}
             old = test("pair.0", pair_scope)
             before = (
-                f"<del>{tag_output(change_text(value('pair.0', pair_scope), entity_arg, field))}</del> → "
+                f"<del>{change(value('pair.0', pair_scope), entity_arg, field)}</del> → "
                 if old is not None
                 else ""
             )
-            after = tag_output(change_text(value("pair.1", pair_scope), entity_arg, field))
-            rows.append(
-                f'<li><span class="text-body-secondary">{show(field_label(field, entity_arg))}</span>: '
-                f"{before}{after}</li>"
+            after = change(value("pair.1", pair_scope), entity_arg, field)
+            label = _memo(
+                memo, ("field", field, entity_arg), lambda field=field: show(field_label(field, entity_arg))
             )
+            rows.append(f'<li><span class="text-body-secondary">{label}</span>: {before}{after}</li>')
         body = f'<ul class="small mb-0 ps-3">{"".join(rows)}</ul>'
     else:
         body = ""
-    return f"{head}    <div>{what}</div>\n    {body}\n  </li>\n"
+    return f"{head}    <div>{what_html}</div>\n    {body}\n  </li>\n"
 
 
 @register.simple_tag(takes_context=True)
@@ -337,7 +374,8 @@ def timeline_entries(context: Context, entries: Any, entity: str) -> SafeString:
         return mark_safe(
             f'\n  <li class="small text-body-secondary">{escape(gettext("Nothing yet."))}</li>\n'
         )
-    return mark_safe("".join(_timeline_entry(c, entity, context) for c in entries))  # rendered escaped
+    memo: dict = {}
+    return mark_safe("".join(_timeline_entry(c, entity, context, memo) for c in entries))  # rendered escaped
 
 
 @register.filter
