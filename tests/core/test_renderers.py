@@ -129,6 +129,18 @@ def test_orders_and_customers_forms_render_alike(db):
         assert _markup(fast) == _markup(slow)
 
 
+def test_customers_filter_form_renders_alike(db):
+    from shopkeeper.customers.filters import CustomerFilterForm
+
+    data = {"q": NASTY, "sort": "-total_spent", "rfm": "555", "spent_min": "10", "consent_email": "yes"}
+    for fast, slow in (
+        (CustomerFilterForm(), CustomerFilterForm(renderer=DjangoTemplates())),
+        (CustomerFilterForm(data), CustomerFilterForm(data, renderer=DjangoTemplates())),
+    ):
+        assert fast.renderer is FAST_RENDERER
+        assert _markup(fast) == _markup(slow)
+
+
 def test_forms_with_a_time_zone_choice_render_alike(db, admin):
     from shopkeeper.accounts.forms import ProfileForm, UserInviteForm
     from shopkeeper.stores.forms import StoreForm

@@ -25,6 +25,19 @@ def test_list_renders_escaped_and_pins_queries(manager_client, make_customer, dj
     assert 'data-nav="customers"' in body
 
 
+def test_list_counts_only_a_few_pages_ahead(manager_client, make_customer, monkeypatch):
+    from shopkeeper.customers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNT_AHEAD", 2)
+    for i in range(7):
+        make_customer(first_name=f"C{i}")
+    first = manager_client.get(reverse("customers:list")).content.decode()
+    assert "1 / 2+</span>" in first and "page=2" in first
+    last = manager_client.get(reverse("customers:list"), {"page": 4}).content.decode()
+    assert "4 / 4</span>" in last and "C0" in last and "page=5" not in last
+
+
 def test_htmx_gets_table_fragment_and_search(manager_client, make_customer):
     make_customer(first_name="Anna", phone="+79151234567")
     make_customer(first_name="Boris", phone="+79261112233")

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.forms import StyledFormMixin
+from shopkeeper.core.renderers import FAST_RENDERER
 
 SORTS = {
     "-created": "-id",
@@ -20,6 +21,8 @@ YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
 
 
 class CustomerFilterForm(StyledFormMixin, forms.Form):
+    default_renderer = FAST_RENDERER  # the list shows a dozen of its fields on every view
+
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     store = forms.CharField(label=_("Store"), required=False, max_length=50)
     segment = forms.IntegerField(label=_("Segment"), required=False, min_value=1)

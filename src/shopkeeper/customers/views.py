@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shopkeeper.core.changes import Actor
+from shopkeeper.core.pagination import CountedPages
 from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import dedupe, selectors, services
@@ -27,6 +28,7 @@ from .normalize import format_phone
 from .segments import segment_save
 
 PAGE_SIZE = 50
+COUNT_AHEAD = 10_000  # customers counted past the page shown (more shows as "+")
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -52,9 +54,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.customer_list(params=form if request.GET else {}, user=request.user)
     except ValidationError:
         qs = _customers(request).none()
-    page = Paginator(selectors.with_list_relations(qs), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)  # the rows the template shows get the store and manager
-    attach_store_and_manager(page.object_list)
+    page = CountedPages(qs, PAGE_SIZE, ahead=COUNT_AHEAD).get_page(request.GET.get("page"))
+    page.object_list = rows = list(page.object_list)  # the rows the template shows get what follows
+    attach_store_and_manager(rows)
+    contacts = selectors.contact_rows([c.pk for c in rows])
+    for c in rows:
+        found = contacts[c.pk]
+        c.contacts = {
+            "phones": [format_phone(e164, raw) for e164, raw, _is_valid in found["phones"]],
+            "emails": [email for email, _is_valid in found["emails"]],
+            "tags": found["tags"],
+        }
     context = {
         "form": form,
         "page": page,
