@@ -10,22 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-register = template.Library()
+from shopkeeper.core.templatetags.shopkeeper import url_around_id
 
-_PK = 2_147_483_647  # a placeholder id for the card URL (its digits cannot appear in the route)
+register = template.Library()
 
 
 @register.simple_tag
 def customer_rows(customers: Iterable) -> SafeString:
     """The `<tr>`s of `customers`, each with `contacts` set by the view (shown phones, emails, tags)."""
-    before, _sep, after = reverse("customers:detail", args=[_PK]).rpartition(str(_PK))
-    before, after = escape(before), escape(after)
+    before, after = url_around_id("customers:detail")
     select = escape(gettext("Select"))
     no_name = escape(gettext("(no name)"))
     out = []

@@ -18,7 +18,6 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import capfirst, floatformat
-from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape, format_html
@@ -27,11 +26,9 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
-from shopkeeper.core.templatetags.shopkeeper import phone
+from shopkeeper.core.templatetags.shopkeeper import phone, url_around_id
 
 register = template.Library()
-
-_PK = 2_147_483_647  # a placeholder id for the card URL (its digits cannot appear in the route)
 
 
 @lru_cache(maxsize=8192)
@@ -158,19 +155,12 @@ CELLS: dict[str, Callable[[Any, str, _Page], str]] = {
 }
 
 
-def _card_url() -> tuple[str, str]:
-    """The card URL around the order id (one `reverse` per page instead of one per row)."""
-    url = reverse("orders:detail", args=[_PK])
-    before, _sep, after = url.rpartition(str(_PK))
-    return escape(before), escape(after)
-
-
 @register.simple_tag
 def order_rows(orders: Iterable, columns: list[str], now: dt.datetime) -> SafeString:
     """The `<tr>`s of the list for `orders` with the chosen `columns`."""
     page = _Page(now)
     cells = [CELLS[key] for key in columns if key in CELLS]
-    before, after = _card_url()
+    before, after = url_around_id("orders:detail")
     select = escape(_("Select"))
     out = []
     for o in orders:
