@@ -73,3 +73,41 @@ def test_filter_bar_marks_what_is_chosen(client, make_user, make_order, statuses
     assert '&sort=total">Total <i class="bi bi-arrow-down"></i></a>' in header  # "&" as the template had it
     assert 'sort=-created">Created</a>' in header
     assert "Phone" not in header
+
+
+def test_rows_write_every_column_escaped(make_order):
+    """The markup of a row with every column, in Russian (a change to order_rows must keep it)."""
+    from django.utils import timezone
+    from django.utils import translation as tr
+
+    from shopkeeper.customers.services import CustomerInput
+    from shopkeeper.orders.models import Order
+    from shopkeeper.orders.selectors import attach_related
+    from shopkeeper.orders.templatetags.order_list import CELLS, order_rows
+
+    nasty = "<script>alert('x')</script> & \"q\""
+    order = make_order(customer=CustomerInput(first_name=nasty, last_name="", phone="+1 212 555 0101"))
+    at = dt.datetime(2026, 11, 24, 17, 10, tzinfo=dt.UTC)
+    Order.objects.filter(pk=order.pk).update(needs_attention=True, number="A&B<1>", created_at=at)
+    rows = list(Order.objects.filter(pk=order.pk))
+    attach_related(rows)
+    pk = order.pk
+    with tr.override("ru"), timezone.override("Europe/Moscow"):
+        html = str(order_rows(rows, list(CELLS), timezone.now()))
+    assert html == (
+        f'\n          <tr data-order-id="{pk}" data-href="/orders/{pk}/" class="sk-order-row sk-attention">\n'
+        '            <td class="sk-check"><input class="form-check-input" type="checkbox" name="ids" '
+        f'value="{pk}" form="sk-bulk" aria-label="Выбрать A&amp;B&lt;1&gt;"></td>\n'
+        f'            <td class="text-nowrap"><a class="fw-semibold" href="/orders/{pk}/">A&amp;B&lt;1&gt;</a> '
+        '<i class="bi bi-exclamation-triangle-fill text-warning" title="Требует внимания"></i></td>'
+        '<td class="text-nowrap small d-none d-sm-table-cell">24 Ноя 2026 20:10</td>'
+        '<td><span class="badge sk-status" data-color="#0d6efd">Новый</span></td>'
+        '<td class="text-truncate sk-col-customer">&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; '
+        "&quot;q&quot;</td>"
+        '<td class="text-nowrap small d-none d-md-table-cell">+1 212-555-0101</td>'
+        '<td class="text-end text-nowrap">1980,00 <span class="small text-body-secondary">USD</span></td>'
+        '<td><span class="badge sk-pay-unpaid">Не оплачено</span></td>'
+        '<td class="small text-nowrap d-none d-lg-table-cell"><span class="text-body-secondary">—</span></td>'
+        '<td class="small d-none d-lg-table-cell">main</td><td class="small"></td><td class="small"></td>\n'
+        "          </tr>\n          "
+    )
