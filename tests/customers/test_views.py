@@ -38,6 +38,17 @@ def test_list_counts_only_a_few_pages_ahead(manager_client, make_customer, monke
     assert "4 / 4</span>" in last and "C0" in last and "page=5" not in last
 
 
+def test_last_order_sort_puts_customers_who_never_ordered_last(manager_client, make_customer):
+    import datetime as dt
+
+    never, older, newer = (make_customer(first_name=name) for name in ("Never", "Older", "Newer"))
+    at = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    Customer.objects.filter(pk=older.pk).update(last_order_at=at)
+    Customer.objects.filter(pk=newer.pk).update(last_order_at=at + dt.timedelta(days=30))
+    response = manager_client.get(reverse("customers:list"), {"sort": "-last_order"})
+    assert [c.pk for c in response.context["page"].object_list] == [newer.pk, older.pk, never.pk]
+
+
 def test_htmx_gets_table_fragment_and_search(manager_client, make_customer):
     make_customer(first_name="Anna", phone="+79151234567")
     make_customer(first_name="Boris", phone="+79261112233")

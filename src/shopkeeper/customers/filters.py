@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.forms import StyledFormMixin
@@ -15,7 +16,9 @@ SORTS = {
     "name": "search_name",
     "-total_spent": "-total_spent",
     "-orders": "-orders_count",
-    "-last_order": "-last_order_at",
+    # Customers who never ordered go last on either database (PostgreSQL puts NULLs first when
+    # descending, SQLite last); customer_last_order_idx serves this order.
+    "-last_order": F("last_order_at").desc(nulls_last=True),
 }
 YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
 

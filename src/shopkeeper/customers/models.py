@@ -137,6 +137,13 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["search_name"], name="customer_search_name_idx"),
             models.Index(fields=["store", "last_order_at"], name="customer_store_last_order_idx"),
+            # The list's "last order" sort (customers who never ordered last). Created by migration
+            # 0008 as SQL of each database's own: SQLite takes no NULLS LAST in an index.
+            models.Index(
+                models.F("last_order_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="customer_last_order_idx",
+            ),
             models.Index(fields=["total_spent"], name="customer_total_spent_idx"),
             models.Index(fields=["rfm_class"], name="customer_rfm_idx"),
         ]
