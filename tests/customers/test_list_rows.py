@@ -20,7 +20,7 @@ REFERENCE = """{% load i18n %}{% for c in page %}
     <tr>
       <td><input type="checkbox" class="form-check-input" name="ids" value="{{ c.pk }}" aria-label="{% translate 'Select' %}"></td>
       <td><a href="{% url 'customers:detail' c.pk %}">{{ c.full_name|default:_("(no name)") }}</a><div class="small text-body-secondary">{{ c.store.code }} · #{{ c.pk }}</div></td>
-      <td class="small">{% for shown in c.contacts.phones %}<div>{{ shown }}</div>{% endfor %}{% for email in c.contacts.emails %}<div>{{ email }}</div>{% endfor %}</td>
+      <td class="small">{% for shown, is_valid in c.contacts.phones %}<div>{{ shown }}</div>{% endfor %}{% for email, is_valid in c.contacts.emails %}<div>{{ email }}</div>{% endfor %}</td>
       <td class="d-none d-md-table-cell">{% for name, color in c.contacts.tags %}<span class="badge text-bg-{{ color }}">{{ name }}</span> {% endfor %}</td>
       <td class="text-end">{{ c.orders_count }}</td>
       <td class="text-end">{{ c.total_spent }}</td>
@@ -44,9 +44,13 @@ def test_rows_are_the_reference_loops(make_customer, manager, language):
     make_customer(first_name="", last_name="", phone="12")  # no name, an invalid phone kept as typed
     rows = list(Customer.objects.select_related("store", "manager").order_by("-id"))
     for c in rows:
-        c.contacts = {"phones": [p.e164 or p.raw for p in c.phones.all()], "emails": [], "tags": []}
+        c.contacts = {
+            "phones": [(p.e164 or p.raw, p.is_valid) for p in c.phones.all()],
+            "emails": [],
+            "tags": [],
+        }
     rows[-1].contacts["tags"] = [(t.name, t.color) for t in anna.tags.all()]
-    rows[-1].contacts["emails"] = [NASTY]
+    rows[-1].contacts["emails"] = [(NASTY, True)]
     with translation.override(language):
         expected = engines["django"].from_string(REFERENCE).render({"page": rows})
         assert customer_rows(rows) == expected

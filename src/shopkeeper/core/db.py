@@ -9,11 +9,13 @@ from django.db import connections, models, router, transaction
 
 
 class EqualsAny(models.Lookup):
-    """`column = ANY(%s)`, the values sent as one array (PostgreSQL): `EqualsAny(F("col"), [1])`.
+    """`column = ANY(array)` (PostgreSQL): `EqualsAny(F("col"), [1, 2])`, the values sent as one array,
+    or `EqualsAny(F("pk"), ArraySubquery(...))`.
 
     Unlike `col IN (1)`, which the planner folds into `col = 1`, a one-element array leaves the column
     unpinned, so an ORDER BY that starts with it can only be served by an index that starts with it
-    (see `orders.selectors.OrderFilter.order_prefix`)."""
+    (see `orders.selectors.OrderFilter.order_prefix`). And unlike `pk IN (subquery)`, an array of a
+    subquery's ids is collected first, then fetched by key (see `customers.selectors`)."""
 
     lookup_name = "equals_any"
     prepare_rhs = False

@@ -18,9 +18,10 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Lookup, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
 from django.db.models.lookups import PostgresOperatorLookup
 
+from shopkeeper.core.db import EqualsAny
 from shopkeeper.core.models import Change
 from shopkeeper.core.scope import attach_reference
 from shopkeeper.core.selectors import timeline
@@ -41,7 +42,7 @@ from .models import (
     Segment,
     Tag,
 )
-from .normalize import digits_of, normalize_email, phone_search_fragments
+from .normalize import digits_of, format_phone, normalize_email, phone_search_fragments
 from .segments import compile_rules
 
 
@@ -218,20 +219,8 @@ def search_q(query: str) -> Q:
     if connection.vendor == "postgresql":
         # `id = ANY(ARRAY(...))`: the matches are collected first and fetched by primary key. As
         # `id IN (...)` the planner merged them with a backward scan of every customer (10 ms at 200k).
-        return Q(_AnyOf(F("pk"), ArraySubquery(found)))
+        return Q(EqualsAny(F("pk"), ArraySubquery(found)))
     return Q(pk__in=found)
-
-
-class _AnyOf(Lookup):
-    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL)."""
-
-    lookup_name = "sk_any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 def _name_word_q(word: str) -> Q:
@@ -341,6 +330,15 @@ def contact_rows(customer_ids: list[int]) -> dict[int, dict[str, list[tuple]]]:
                 rows[customer_id]["emails"].append((first, bool(is_valid)))
             else:
                 rows[customer_id]["tags"].append((first, second))
+    return rows
+
+
+def shown_contacts(customer_ids: list[int]) -> dict[int, dict[str, list[tuple]]]:
+    """`contact_rows` as the card and the list show them: phones `(as people read it, is_valid)`,
+    emails `(email, is_valid)`, tags `(name, color)`."""
+    rows = contact_rows(customer_ids)
+    for found in rows.values():
+        found["phones"] = [(format_phone(e164, raw), is_valid) for e164, raw, is_valid in found["phones"]]
     return rows
 
 

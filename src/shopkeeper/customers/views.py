@@ -24,7 +24,6 @@ from . import dedupe, selectors, services
 from .filters import CustomerFilterForm
 from .forms import BulkForm, CompanyForm, ContactForm, CustomerForm, NoteForm, SegmentForm
 from .models import Company, Customer, DuplicateCandidate, SavedView, Segment
-from .normalize import format_phone
 from .segments import segment_save
 
 PAGE_SIZE = 50
@@ -57,14 +56,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = CountedPages(qs, PAGE_SIZE, ahead=COUNT_AHEAD).get_page(request.GET.get("page"))
     page.object_list = rows = list(page.object_list)  # the rows the template shows get what follows
     attach_store_and_manager(rows)
-    contacts = selectors.contact_rows([c.pk for c in rows])
+    contacts = selectors.shown_contacts([c.pk for c in rows])
     for c in rows:
-        found = contacts[c.pk]
-        c.contacts = {
-            "phones": [format_phone(e164, raw) for e164, raw, _is_valid in found["phones"]],
-            "emails": [email for email, _is_valid in found["emails"]],
-            "tags": found["tags"],
-        }
+        c.contacts = contacts[c.pk]
     context = {
         "form": form,
         "page": page,
@@ -184,13 +178,13 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # `merged_into` is read (one query) only on the card of a merged customer.
     customer = get_object_or_404(selectors.with_card_relations(_customers(request)), pk=pk)
     attach_store_and_manager([customer])
-    contacts = selectors.contact_rows([customer.pk])[customer.pk]
+    contacts = selectors.shown_contacts([customer.pk])[customer.pk]
     return render(
         request,
         "customers/detail.html",
         {
             "customer": customer,
-            "phones": [(format_phone(e164, raw), is_valid) for e164, raw, is_valid in contacts["phones"]],
+            "phones": contacts["phones"],
             "emails": contacts["emails"],
             "tags": contacts["tags"],
             "timeline": selectors.customer_timeline(customer),

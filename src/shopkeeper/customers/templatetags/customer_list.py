@@ -22,7 +22,7 @@ register = template.Library()
 
 @register.simple_tag
 def customer_rows(customers: Iterable) -> SafeString:
-    """The `<tr>`s of `customers`, each with `contacts` set by the view (shown phones, emails, tags)."""
+    """The `<tr>`s of `customers`, each with `contacts` set by the view (`selectors.shown_contacts`)."""
     before, after = url_around_id("customers:detail")
     select = escape(gettext("Select"))
     no_name = escape(gettext("(no name)"))
@@ -30,8 +30,8 @@ def customer_rows(customers: Iterable) -> SafeString:
     for c in customers:
         pk = escape(localize(c.pk))
         contacts = c.contacts
-        phones = "".join(f"<div>{escape(shown)}</div>" for shown in contacts["phones"])
-        emails = "".join(f"<div>{escape(email)}</div>" for email in contacts["emails"])
+        phones = "".join(f"<div>{escape(shown)}</div>" for shown, _is_valid in contacts["phones"])
+        emails = "".join(f"<div>{escape(email)}</div>" for email, _is_valid in contacts["emails"])
         tags = "".join(
             f'<span class="badge text-bg-{escape(color)}">{escape(name)}</span> '
             for name, color in contacts["tags"]
