@@ -208,6 +208,8 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Date formats that differ from Django's for a language (English: day first, 24-hour clock).
+FORMAT_MODULE_PATH = ["shopkeeper.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -14,7 +14,7 @@ from shopkeeper.core.models import Change
 REFERENCE = """{% load i18n shopkeeper %}<ol class="list-unstyled sk-timeline mb-0" data-testid="timeline">
 {% for c in entries %}
   <li class="sk-timeline-item">
-    <div class="small text-body-secondary">{{ c.at|date:"d M Y H:i" }} · {% if c.actor_type == "user" %}<i class="bi bi-person"></i>{% elif c.actor_type == "api_key" %}<i class="bi bi-key"></i>{% elif c.actor_type == "rule" %}<i class="bi bi-lightning"></i>{% else %}<i class="bi bi-gear"></i>{% endif %} {{ c.actor_label }}{% if c.source %} · {{ c.source }}{% endif %}</div>
+    <div class="small text-body-secondary">{{ c.at|date:"SHORT_DATETIME_FORMAT" }} · {% if c.actor_type == "user" %}<i class="bi bi-person"></i>{% elif c.actor_type == "api_key" %}<i class="bi bi-key"></i>{% elif c.actor_type == "rule" %}<i class="bi bi-lightning"></i>{% else %}<i class="bi bi-gear"></i>{% endif %} {{ c.actor_label }}{% if c.source %} · {{ c.source }}{% endif %}</div>
     <div>{% if c.entity != entity %}<span class="fw-semibold">{{ c.entity|entity_label }}</span> {% endif %}{{ c.action|action_label }}</div>
     {% if c.action == "commented" %}<div class="sk-comment">{{ c.changes.comment.1 }}</div>
     {% elif c.entity == "note" %}<div class="sk-comment">{{ c.changes.text.1 }}</div>

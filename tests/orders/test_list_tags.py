@@ -37,7 +37,7 @@ def test_money_and_dates_match_the_template_filters(language, settings):
         for value in values:
             assert page.money(value) == floatformat(value, 2), value
         for moment in moments:
-            shown = date(timezone.template_localtime(moment), "d M Y H:i")
+            shown = date(timezone.template_localtime(moment), "SHORT_DATETIME_FORMAT")
             assert page.created(moment) == (
                 f'<td class="text-nowrap small d-none d-sm-table-cell">{shown}</td>'
             )
@@ -100,7 +100,7 @@ def test_rows_write_every_column_escaped(make_order):
         f'value="{pk}" form="sk-bulk" aria-label="Выбрать A&amp;B&lt;1&gt;"></td>\n'
         f'            <td class="text-nowrap"><a class="fw-semibold" href="/orders/{pk}/">A&amp;B&lt;1&gt;</a> '
         '<i class="bi bi-exclamation-triangle-fill text-warning" title="Требует внимания"></i></td>'
-        '<td class="text-nowrap small d-none d-sm-table-cell">24 Ноя 2026 20:10</td>'
+        '<td class="text-nowrap small d-none d-sm-table-cell">24.11.2026 20:10</td>'
         '<td><span class="badge sk-status" data-color="#0d6efd">Новый</span></td>'
         '<td class="text-truncate sk-col-customer">&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; '
         "&quot;q&quot;</td>"

@@ -13,7 +13,6 @@ from django.template.base import Variable, VariableDoesNotExist, render_value_in
 from django.template.context import Context
 from django.template.defaultfilters import date
 from django.urls import reverse
-from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +20,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from shopkeeper.core.dates import formatter
 from shopkeeper.core.models import Change
 
 register = template.Library()
@@ -324,13 +324,13 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
 
     scope = {"c": c}
     at = test("c.at", scope)
-    if isinstance(at, dt.datetime):  # `|date:"d M Y H:i"`, the month's name taken once per rendering
-        local = template_localtime(at, use_tz=context.use_tz)
-        month = _memo(memo, ("month", local.month), lambda: show(MONTHS_3[local.month].title()))
-        at = f"{local.day:02d} {month} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+    if isinstance(at, dt.datetime):  # `|date:"SHORT_DATETIME_FORMAT"`, compiled once per language
+        at = show(formatter()(template_localtime(at, use_tz=context.use_tz)))
     else:
         at = show(
-            date(template_localtime(at, use_tz=context.use_tz), "d M Y H:i") if at is not None else invalid
+            date(template_localtime(at, use_tz=context.use_tz), "SHORT_DATETIME_FORMAT")
+            if at is not None
+            else invalid
         )
     icon = _ICONS.get(test("c.actor_type", scope), _GEAR)
     source = test("c.source", scope)

@@ -20,7 +20,6 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import capfirst, floatformat
-from django.utils.dates import MONTHS_3
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -28,6 +27,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
+from shopkeeper.core.dates import formatter
 from shopkeeper.core.templatetags.shopkeeper import phone, url_around_id
 
 register = template.Library()
@@ -49,7 +49,7 @@ class _Page:
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
         self.memo: dict[tuple, str] = {}
-        self.months: dict[int, str] = {}
+        self.date = formatter()
         self.decimal_separator: str | None = None
 
     def money(self, value: Any) -> str:
@@ -76,15 +76,8 @@ class _Page:
         return value
 
     def created(self, value: dt.datetime) -> str:
-        """`value|date:"d M Y H:i"` in the current time zone and language."""
-        local = template_localtime(value)
-        month = self.months.get(local.month)
-        if month is None:
-            month = self.months[local.month] = escape(MONTHS_3[local.month].title())
-        return (
-            f'<td class="text-nowrap small d-none d-sm-table-cell">{local.day:02d} {month} '
-            f"{local.year:04d} {local.hour:02d}:{local.minute:02d}</td>"
-        )
+        """`value|date:"SHORT_DATETIME_FORMAT"` in the current time zone and language."""
+        return f'<td class="text-nowrap small d-none d-sm-table-cell">{_escape(self.date(template_localtime(value)))}</td>'
 
 
 def _number(o, url: str, page: _Page) -> str:
