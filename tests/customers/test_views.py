@@ -84,6 +84,10 @@ def test_card_shows_every_phone_email_and_tag(manager_client, make_customer):
     assert "+7 915 123-45-67" in body and '>12 <span class="badge text-bg-warning">' in body  # kept as typed
     assert body.index("anna@example.org") < body.index("b@x.org")
     assert "&lt;vip&gt;" in body and "<vip>" not in body and body.index("&lt;vip&gt;") < body.index(">b2b<")
+    # The timeline shows the phones as the profile does: formatted, an invalid one as typed.
+    timeline = body[body.index('data-testid="timeline"') :]
+    assert "Phones</span>: <del>+7 915 123-45-67</del> → +7 915 123-45-67, 12</li>" in timeline
+    assert "+79151234567" not in timeline
 
 
 def test_create_with_errors_then_success(manager_client, store):

@@ -8,12 +8,14 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from shopkeeper.core.changes import register_value_label
         from shopkeeper.core.demo import register_demo
         from shopkeeper.core.events import register_consumer
         from shopkeeper.core.nav import Section, register_section
 
         from . import demo
         from .metrics import on_order_event, on_order_events
+        from .normalize import phones_text
 
         register_section(
             Section(
@@ -47,4 +49,5 @@ class CustomersConfig(AppConfig):
             )
         )
         register_consumer("customers.metrics", ["order.*"], on_order_event, batch_handler=on_order_events)
+        register_value_label("customer", "phones", phones_text)
         register_demo(40, "customers", demo.load)
