@@ -50,12 +50,48 @@ def test_createadmin_is_idempotent():
 
 
 def test_loaddemo_creates_users_of_every_role_and_is_repeatable():
-    run("loaddemo")
+    run("loaddemo", "--size", "S")
     count = User.objects.count()
-    run("loaddemo")
+    run("loaddemo", "--size", "S")
     assert User.objects.count() == count
     roles = {u.role.name for u in User.objects.prefetch_related("groups")}
     assert {"Head of sales", "Manager", "Warehouse", "Analyst"} <= roles
+    _demo_orders_look_real()
+
+
+def _demo_orders_look_real():
+    """What a manager sees first in the demo: open orders holding stock, companies ordering through
+    their contact persons, customers' metrics from their history, today's orders spread over time."""
+    from django.db.models import Count, Max, Min
+
+    from shopkeeper.customers.models import CompanyContact, Customer
+    from shopkeeper.orders.models import Order
+
+    open_orders = Order.objects.filter(is_final=False).exclude(status__code="shipped")
+    assert open_orders.exists() and not open_orders.filter(stock_state="").exists()
+    b2b = Order.objects.filter(company__isnull=False)
+    assert b2b.exists()
+    assert all(
+        CompanyContact.objects.filter(company_id=o.company_id, customer_id=o.customer_id).exists()
+        for o in b2b[:20]
+    )
+    live_since = Order.objects.filter(external_id__startswith="web-").aggregate(m=Min("created_at"))["m"]
+    busiest = Order.objects.values("customer_id").annotate(n=Count("id")).order_by("-n").first()
+    kept = Order.objects.filter(
+        customer_id=busiest["customer_id"], is_cancelled=False, created_at__lt=live_since
+    )
+    assert Customer.objects.get(pk=busiest["customer_id"]).orders_count >= kept.count()  # the history's
+    assert busiest["n"] < Order.objects.count() / 20  # no one customer holds the store's orders
+    created = list(Order.objects.order_by("id").values_list("created_at", flat=True))
+    assert created == sorted(created)  # ids, numbers and timelines run in time
+    first_order = Customer.objects.annotate(first=Min("orders__created_at")).filter(first__isnull=False)
+    assert not [c for c in first_order if c.created_at > c.first]  # a customer before their first order
+    live = Order.objects.filter(external_id__startswith="web-")
+    assert live.values("created_at__date", "created_at__hour").distinct().count() > 3
+    assert (
+        live.aggregate(Max("created_at"))["created_at__max"]
+        <= Order.objects.aggregate(Max("updated_at"))["updated_at__max"]
+    )
 
 
 def test_cli_help_lists_the_commands(capsys):

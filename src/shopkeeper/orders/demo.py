@@ -9,6 +9,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from shopkeeper.accounts.models import User, WorkStatus
@@ -16,7 +17,8 @@ from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.demo import DemoContext
 from shopkeeper.core.models import ActorType, Change, ChangeLink
-from shopkeeper.customers.models import Customer
+from shopkeeper.customers.metrics import recompute_all
+from shopkeeper.customers.models import Company, CompanyContact, Customer
 from shopkeeper.stores.models import Store
 
 from . import counts, services, totals
@@ -32,6 +34,7 @@ from .models import (
     PaymentState,
     PaymentType,
     Status,
+    StockAction,
     StoreOrderSettings,
 )
 
@@ -61,10 +64,17 @@ def load(ctx: DemoContext) -> None:
     _live(ctx, rng, stores, offers, LIVE[ctx.size])
 
 
-def _pareto_customers(rng: random.Random, customers: list[Customer]) -> Customer:
-    # A few customers buy again and again; most buy once or twice.
-    index = min(int(rng.paretovariate(1.2)) - 1, len(customers) - 1)
-    return customers[index] if rng.random() < 0.6 else rng.choice(customers)
+def _buyer_weights(customers: list[Customer]) -> list[float]:
+    """Cumulative weights for picking who buys, 1 / (rank + a tenth of the customers): whatever the
+    store's size, its most loyal customer orders some eleven times as often as its least loyal one and
+    gets some 4% of its orders."""
+    offset = max(1, len(customers) // 10)
+    total = 0.0
+    cumulative = []
+    for rank in range(len(customers)):
+        total += 1 / (rank + offset)
+        cumulative.append(total)
+    return cumulative
 
 
 def _history(ctx, rng, stores, offers, count) -> None:
@@ -86,6 +96,16 @@ def _history(ctx, rng, stores, offers, count) -> None:
         )
         for s in stores
     }
+    for customers in customers_by_store.values():
+        rng.shuffle(customers)  # the loyal ones are not the first created
+    weights = {pk: _buyer_weights(customers) for pk, customers in customers_by_store.items()}
+    by_pk = {c.pk: c for customers in customers_by_store.values() for c in customers}
+    # Wholesale orders come from companies, placed by one of their contact persons.
+    buyers_by_store: dict[int, list[tuple[Company, Customer]]] = {}
+    for link in CompanyContact.objects.select_related("company").order_by("company_id", "id"):
+        contact = by_pk.get(link.customer_id)
+        if contact is not None and link.company.store_id == contact.store_id:
+            buyers_by_store.setdefault(link.company.store_id, []).append((link.company, contact))
     now = timezone.now()
     start = now - dt.timedelta(days=365)
     counters = dict.fromkeys([s.pk for s in stores], 0)
@@ -154,37 +174,48 @@ def _history(ctx, rng, stores, offers, count) -> None:
                             source="demo",
                         )
                     )
+            changes.sort(key=lambda c: c.at)  # a status change came hours after its order
             Change.objects.bulk_create(changes)
-            customer_of = {o.pk: o.customer_id for o, _l, _p in batch if o.customer_id}
+            # The customer's and the company's timelines show their orders' changes (services._related).
+            related = {o.pk: {"customer": o.customer_id, "company": o.company_id} for o, _l, _p in batch}
             ChangeLink.objects.bulk_create(
                 [
-                    ChangeLink(change=c, entity="customer", entity_id=customer_of[c.entity_id])
+                    ChangeLink(change=c, entity=entity, entity_id=entity_id)
                     for c in changes
-                    if c.entity_id in customer_of
+                    for entity, entity_id in related[c.entity_id].items()
+                    if entity_id
                 ]
             )
         batch.clear()
 
-    for i in range(count):
-        store = rng.choices(stores, weights=[5, 3, 2][: len(stores)] + [1] * max(0, len(stores) - 3))[0]
-        customers = customers_by_store.get(store.pk) or []
-        if not customers:
-            continue
-        # Seasonality: more orders in November-December, fewer in summer.
+    # Seasonality: more orders in November-December, fewer in summer. The moments are drawn first and
+    # the orders written oldest first, so ids, numbers and the change log run in time as they would.
+    moments = []
+    for _ in range(count):
         while True:
             created = start + dt.timedelta(seconds=rng.random() * 365 * 86400)
             season = 1.0 + (0.8 if created.month in (11, 12) else -0.3 if created.month in (6, 7, 8) else 0.0)
             if rng.random() < season / 1.8:
                 break
-        age_days = (now - created).days
-        if age_days < 3:
+        if (now - created).days >= 3:
+            moments.append(created)
+    moments.sort()
+    for i, created in enumerate(moments):
+        store = rng.choices(stores, weights=[5, 3, 2][: len(stores)] + [1] * max(0, len(stores) - 3))[0]
+        customers = customers_by_store.get(store.pk) or []
+        if not customers:
             continue
+        age_days = (now - created).days
         code = rng.choices([c for c, _w in final_weights], weights=[w for _c, w in final_weights])[0]
         if age_days > 30 and code in ("confirmed", "assembling", "no-answer", "shipped"):
             code = "delivered"
         status = statuses[code]
-        customer = _pareto_customers(rng, customers)
+        company = None
         order_type = wholesale if rng.random() < 0.08 else retail
+        if order_type is wholesale and buyers_by_store.get(store.pk):
+            company, customer = rng.choice(buyers_by_store[store.pk])
+        else:
+            customer = rng.choices(customers, cum_weights=weights[store.pk])[0]
         price_type = "wholesale" if order_type is wholesale else "retail"
         counters[store.pk] += 1
         phone = next(iter(customer.phones.all()), None)
@@ -196,6 +227,7 @@ def _history(ctx, rng, stores, offers, count) -> None:
             number=f"{prefix.get(store.pk, '')}{counters[store.pk]}",
             external_id=str(100000 + i) if rng.random() < 0.6 else "",
             customer=customer,
+            company=company,
             manager=manager,
             channel=rng.choices(channels, weights=channel_weights)[0],
             order_type=order_type,
@@ -293,8 +325,49 @@ def _history(ctx, rng, stores, offers, count) -> None:
         flush()
     for store_id, n in counters.items():
         StoreOrderSettings.objects.filter(store_id=store_id).update(last_number=n)
+    _reserve_open()
+    _customers_since_first_order(rng)
     counts.recount()
+    # Written in bulk, the history raised no events: the customers' and companies' metrics (orders,
+    # spent, RFM) are computed once here, as `shopkeeper recompute_metrics` does.
+    recompute_all()
     ctx.log(f"  {sum(counters.values())} historical orders")
+
+
+def _customers_since_first_order(rng: random.Random) -> None:
+    """The demo's customers were written today; each became a customer some time before their first
+    order (the "created" entry of their timeline with them), the others some time in the year."""
+    now = timezone.now()
+    customers = list(
+        Customer.objects.filter(created_at__gte=now - dt.timedelta(days=1))
+        .annotate(first=Min("orders__created_at"))
+        .only("id", "created_at")
+    )
+    for c in customers:
+        before = dt.timedelta(minutes=rng.uniform(1, 60 * 24 * 30))
+        c.created_at = c.updated_at = (c.first or now - dt.timedelta(days=rng.uniform(3, 365))) - before
+    Customer.objects.bulk_update(customers, ["created_at", "updated_at"], batch_size=1000)
+    created_at = {c.pk: c.created_at for c in customers}
+    rows = [
+        row
+        for row in Change.objects.filter(
+            entity="customer", action="created", at__gte=now - dt.timedelta(days=1)
+        )
+        if row.entity_id in created_at
+    ]
+    for row in rows:
+        row.at = created_at[row.entity_id]
+    Change.objects.bulk_update(rows, ["at"], batch_size=1000)
+
+
+def _reserve_open() -> None:
+    """The history's open orders (new to assembling) hold their stock as orders created through the
+    services do, shortages flagged on the order; shipped and final ones hold none."""
+    actor = Actor(type=ActorType.SYSTEM, label="demo", source="demo")
+    for order in Order.objects.filter(is_final=False, stock_state="").select_related("store", "status"):
+        problems = services._apply_stock(order, StockAction.RESERVE, actor)
+        services._set_problems(order, problems)
+        order.save(update_fields=["stock_state", "problems", "needs_attention"])
 
 
 def _live(ctx, rng, stores, offers, count) -> None:
@@ -304,21 +377,31 @@ def _live(ctx, rng, stores, offers, count) -> None:
     actor = Actor(type=ActorType.API_KEY, label="site", source="demo")
     skus = [o.sku for o in offers if not o.product.is_service]
     statuses = {s.code: s for s in Status.objects.select_related("group")}
+    # Some of today's buyers ordered before: the site sends their name and phone as typed, and the
+    # order finds the customer with the history.
+    regulars: dict[int, list[tuple[str, str, str]]] = {}
+    for c in Customer.objects.filter(merged_into__isnull=True, orders_count__gt=1).prefetch_related("phones"):
+        phone = next((p.e164 for p in c.phones.all() if p.e164), "")
+        if phone:
+            regulars.setdefault(c.store_id, []).append((c.first_name, c.last_name, phone))
+    # Today's orders came in over the last two days, not all in the minute the demo was loaded.
+    now = timezone.now()
+    moments = sorted(now - dt.timedelta(minutes=rng.uniform(3, 48 * 60)) for _ in range(count))
     created = 0
     for i in range(count):
         store = rng.choice(stores)
         fake = ctx.faker[{"moscow": "ru_RU", "kyiv": "uk_UA"}.get(store.code, "en_US")]
-        first, last = fake.first_name(), fake.last_name()
+        if regulars.get(store.pk) and rng.random() < 0.4:
+            first, last, phone = rng.choice(regulars[store.pk])
+            email = ""
+        else:
+            first, last, phone = fake.first_name(), fake.last_name(), _phone(rng, store)
+            email = f"{ctx.faker.user_name()}@example.com"
         data = services.OrderInput(
             store=store,
             external_id=f"web-{200000 + i}",
             channel=rng.choice(["web", "web", "phone", "marketplace"]),
-            customer=CustomerInput(
-                first_name=first,
-                last_name=last,
-                phone=_phone(rng, store),
-                email=f"{ctx.faker.user_name()}@example.com",
-            ),
+            customer=CustomerInput(first_name=first, last_name=last, phone=phone, email=email),
             lines=[
                 services.LineInput(sku=sku, quantity=Decimal(rng.choice([1, 1, 2])))
                 for sku in rng.sample(skus, k=rng.choice([1, 2, 3]))
@@ -341,8 +424,30 @@ def _live(ctx, rng, stores, offers, count) -> None:
             services.order_set_status(order=order, status=statuses["confirmed"], actor=actor)
         elif move < 0.5:
             services.order_set_status(order=order, status=statuses["assembling"], actor=actor)
+        moved = min(now, moments[i] + dt.timedelta(minutes=rng.uniform(5, 240)))
+        _backdate(order, moments[i], moved, since=now)
         created += 1
     ctx.log(f"  {created} open orders through the services")
+
+
+def _backdate(order: Order, at: dt.datetime, moved_at: dt.datetime, since: dt.datetime) -> None:
+    """Move an order made just now back to `at` (a later status to `moved_at`), with its change-log rows
+    and, when it brought a new customer (anything of theirs written after `since`), the customer's; its
+    time limit counts from when its status was set, as it would have."""
+    order.refresh_from_db()
+    changed_at = at if order.status.code == "new" else moved_at
+    Order.objects.filter(pk=order.pk).update(
+        created_at=at,
+        updated_at=changed_at,
+        status_changed_at=changed_at,
+        overdue_at=services._overdue_at(order.status, changed_at),
+    )
+    rows = Change.objects.filter(entity="order", entity_id=order.pk)
+    rows.filter(action="created").update(at=at)
+    rows.exclude(action="created").update(at=changed_at)
+    if order.customer_id:
+        Customer.objects.filter(pk=order.customer_id, created_at__gte=since).update(created_at=at)
+        Change.objects.filter(entity="customer", entity_id=order.customer_id, at__gte=since).update(at=at)
 
 
 def _phone(rng: random.Random, store: Store) -> str:

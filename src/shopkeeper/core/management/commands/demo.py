@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--size", choices=["S", "M", "L"], default="S")
+        parser.add_argument("--size", choices=["S", "M", "L"], default="M", help="M (default), S or L")
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, do not serve")
 
     def handle(self, *args, host: str, port: int, size: str, no_serve: bool, **options):
@@ -25,12 +25,15 @@ class Command(BaseCommand):
         shown = (
             password if User.objects.get(username=username).check_password(password) else "(as you set it)"
         )
+        if no_serve:
+            where = f"  Ready: `shopkeeper serve --with-worker --port {port}` serves it at http://{host}:{port}/\n"
+        else:
+            where = f"  Shopkeeper is running at http://{host}:{port}/ (Ctrl+C stops it)\n"
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Shopkeeper is running at http://{host}:{port}/\n"
+                f"\n{where}"
                 f"  Sign in as {username} / {shown}\n"
                 f"  Other demo users (same password): head, manager, warehouse, analyst\n"
-                f"  Ctrl+C stops it.\n"
             )
         )
         if not no_serve:

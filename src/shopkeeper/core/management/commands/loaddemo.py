@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = "Load a realistic demo store: users of each role, stores and each domain's data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=["S", "M", "L"], default="S", help="S (default), M or L")
+        parser.add_argument("--size", choices=["S", "M", "L"], default="M", help="M (default), S or L")
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, size: str, seed: int, **options):
