@@ -7,7 +7,7 @@ from faker import Faker
 
 from shopkeeper.core.demo import LOCALES, DemoContext
 from shopkeeper.customers import demo
-from shopkeeper.customers.models import Company, CompanyContact, Customer, DuplicateCandidate
+from shopkeeper.customers.models import Company, CompanyContact, Customer, DuplicateCandidate, Segment
 from shopkeeper.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -26,5 +26,7 @@ def test_demo_loader_is_idempotent_and_plants_duplicates(monkeypatch):
     assert counts[0] >= 60 and counts[1] == 30 and counts[2] >= 2
     assert CompanyContact.objects.exists()
     assert Customer.objects.filter(phones__is_valid=True).distinct().count() == Customer.objects.count()
+    assert Segment.objects.count() == len(demo.SEGMENTS)
     demo.load(ctx)
     assert (Customer.objects.count(), Company.objects.count(), DuplicateCandidate.objects.count()) == counts
+    assert Segment.objects.count() == len(demo.SEGMENTS)

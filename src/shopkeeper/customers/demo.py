@@ -11,12 +11,41 @@ import random
 from shopkeeper.core.changes import Actor
 from shopkeeper.stores.models import Store
 
-from .models import Company, Customer
+from .models import Company, Customer, Segment
+from .segments import segment_save
 from .services import CustomerInput, company_contact_link, company_create, customer_create, tag_get_or_create
 
 COUNTS = {"S": 300, "M": 3000, "L": 200_000}
 STORE_LOCALES = {"moscow": ["ru_RU"], "kyiv": ["uk_UA"], "main": ["en_US", "zh_CN"]}
 TAGS = ["vip", "wholesale", "newsletter", "problem", "loyal"]
+# Segments a store team keeps (rules over the metrics the demo's order history gives).
+SEGMENTS = [
+    (
+        "Big spenders gone quiet",
+        {
+            "match": "all",
+            "conditions": [
+                {"field": "total_spent", "op": "gt", "value": "3000"},
+                {"field": "last_order_days", "op": "gt", "value": 60},
+                {"field": "consent_email", "op": "eq", "value": True},
+            ],
+        },
+    ),
+    (
+        "Champions (RFM 333)",
+        {"match": "all", "conditions": [{"field": "rfm_class", "op": "eq", "value": "333"}]},
+    ),
+    (
+        "One order, 90+ days ago",
+        {
+            "match": "all",
+            "conditions": [
+                {"field": "orders_count", "op": "eq", "value": 1},
+                {"field": "last_order_days", "op": "gt", "value": 90},
+            ],
+        },
+    ),
+]
 
 
 def _person(fake, rng: random.Random, locale: str) -> tuple[str, str, str]:
@@ -105,6 +134,10 @@ def load(ctx) -> None:
         created += 1
     ctx.log(f"customers: {created} created")
     _companies(ctx, rng, stores, actor)
+    known = set(Segment.objects.values_list("name", flat=True))
+    for name, rules in SEGMENTS:
+        if name not in known:
+            segment_save(name=name, rules=rules, actor=actor)
 
 
 def _companies(ctx, rng: random.Random, stores: dict[str, Store], actor: Actor) -> None:
