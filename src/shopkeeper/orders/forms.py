@@ -76,7 +76,9 @@ class UserChoiceField(forms.ModelChoiceField):
 class OrderFieldsForm(StyledFormMixin, forms.Form):
     default_renderer = FAST_RENDERER  # the card shows this form on every view
 
-    manager = UserChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False)
+    manager = UserChoiceField(
+        label=_("Manager"), queryset=User.objects.none(), required=False, empty_label=_("unassigned")
+    )
     channel = DictionaryChoiceField(Channel, label=_("Channel"), required=False)
     customer_comment = forms.CharField(
         label=_("Customer comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
@@ -144,7 +146,9 @@ class StatusForm(forms.Form):
 class PaymentForm(StyledFormMixin, forms.Form):
     default_renderer = FAST_RENDERER
 
-    payment_type = DictionaryChoiceField(PaymentType, label=_("Payment type"), required=False)
+    payment_type = DictionaryChoiceField(
+        PaymentType, label=_("Payment type"), required=False, empty_label="—"
+    )
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2)
     status = forms.ChoiceField(label=_("Status"), choices=PaymentState.choices, initial=PaymentState.PAID)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
