@@ -70,6 +70,13 @@ def test_match_by_external_id_then_phone_then_email(store, make_customer):
     )
     assert by_phone == existing
     assert set(existing.emails.values_list("email", flat=True)) == {"a@example.com", "new@example.com"}
+    added = Change.objects.filter(entity="customer", entity_id=existing.pk, action="contacts_added").get()
+    assert added.changes == {"emails": [None, ["new@example.com"]]}  # what was added, and only that
+    customer_match_or_create(
+        store=store, data=CustomerInput(phone="+79151234567", address={"city": "Kazan"}), actor=ACTOR
+    )
+    latest = Change.objects.filter(entity_id=existing.pk, action="contacts_added").latest("id")
+    assert list(latest.changes) == ["addresses"]
     by_email, _ = customer_match_or_create(
         store=store, data=CustomerInput(email="A@EXAMPLE.com"), actor=ACTOR
     )

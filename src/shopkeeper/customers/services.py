@@ -331,15 +331,18 @@ def _enrich(customer: Customer, data: CustomerInput, actor: Actor, problems: lis
             address=address if added_address else None,
         )
     if phones or emails or added_address:
+        # What was added, and only that (the timeline read "Emails: —" under a new phone).
+        added = {
+            "phones": [p.e164 or p.raw for p in phones],
+            "emails": [e.email for e in emails],
+            "addresses": [str(Address(**address))] if added_address else [],
+        }
         record_change(
             entity="customer",
             entity_id=customer.pk,
             action="contacts_added",
             actor=actor,
-            changes={
-                "phones": [None, [p.e164 or p.raw for p in phones]],
-                "emails": [None, [e.email for e in emails]],
-            },
+            changes={field: [None, values] for field, values in added.items() if values},
             event="customer.updated",
             payload=_customer_payload(customer),
         )
