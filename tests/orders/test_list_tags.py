@@ -102,8 +102,8 @@ def test_rows_write_every_column_escaped(make_order):
         '<i class="bi bi-exclamation-triangle-fill text-warning" title="Требует внимания"></i></td>'
         '<td class="text-nowrap small d-none d-sm-table-cell">24.11.2026 20:10</td>'
         '<td><span class="badge sk-status" data-color="#0d6efd">Новый</span></td>'
-        '<td class="text-truncate sk-col-customer">&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; '
-        "&quot;q&quot;</td>"
+        '<td class="text-truncate sk-col-customer" title="&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; '
+        '&amp; &quot;q&quot;">&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot;</td>'
         '<td class="text-nowrap small d-none d-md-table-cell">+1 212-555-0101</td>'
         '<td class="text-end text-nowrap">1980,00 <span class="small text-body-secondary">USD</span></td>'
         '<td><span class="badge sk-pay-unpaid">Не оплачено</span></td>'

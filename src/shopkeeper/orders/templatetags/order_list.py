@@ -98,6 +98,14 @@ def _number(o, url: str, page: _Page) -> str:
     return f'<td class="text-nowrap"><a class="fw-semibold" href="{url}">{_escape(o.number)}</a>{flags}</td>'
 
 
+def _customer_cell(name: str) -> str:
+    """The name, cut to the column's width; the whole of it on hover."""
+    if not name:
+        return '<td class="text-truncate sk-col-customer">—</td>'
+    name = _escape(name)
+    return f'<td class="text-truncate sk-col-customer" title="{name}">{name}</td>'
+
+
 def _manager(o) -> str:
     if o.manager is None:
         return '<td class="small text-nowrap d-none d-lg-table-cell"><span class="text-body-secondary">—</span></td>'
@@ -123,9 +131,7 @@ CELLS: dict[str, Callable[[Any, str, _Page], str]] = {
     "number": _number,
     "created": lambda o, url, page: page.created(o.created_at),
     "status": lambda o, url, page: page.once(("status", o.status_id), lambda: _status(o)),
-    "customer": lambda o, url, page: (
-        f'<td class="text-truncate sk-col-customer">{_escape(o.customer_name or "—")}</td>'
-    ),
+    "customer": lambda o, url, page: _customer_cell(o.customer_name),
     "phone": lambda o, url, page: _phone_cell(o.phone),
     "total": lambda o, url, page: (
         f'<td class="text-end text-nowrap">{_escape(page.money(o.total))} '
