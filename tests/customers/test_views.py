@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from shopkeeper.core.templatetags.shopkeeper import change_text
 from shopkeeper.customers.models import Customer, CustomerVisibility, DuplicateCandidate, Segment
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,9 @@ def test_card_shows_every_phone_email_and_tag(manager_client, make_customer):
     timeline = body[body.index('data-testid="timeline"') :]
     assert "Phones</span>: <del>+7 915 123-45-67</del> → +7 915 123-45-67, 12</li>" in timeline
     assert "+79151234567" not in timeline
+    # The phones' label reads a list item by item, through the change log's value labels.
+    assert change_text(["+79151234567", "12"], "customer", "phones") == "+7 915 123-45-67, 12"
+    assert change_text([], "customer", "phones") == "—"
 
 
 def test_create_with_errors_then_success(manager_client, store):

@@ -48,7 +48,8 @@ _value_labels: dict[tuple[str, str], Callable[[Any], str]] = {}
 
 def register_value_label(entity: str, field: str, label: Callable[[Any], str]) -> None:
     """How a stored value of `entity`'s `field` reads in timelines (e.g. an order's status code -> the
-    status's translated name). Apps register theirs in `AppConfig.ready()`."""
+    status's translated name); a list value is read item by item. Apps register theirs in
+    `AppConfig.ready()`."""
     _value_labels[(entity, field)] = label
 
 

@@ -12,10 +12,10 @@ class CustomersConfig(AppConfig):
         from shopkeeper.core.demo import register_demo
         from shopkeeper.core.events import register_consumer
         from shopkeeper.core.nav import Section, register_section
+        from shopkeeper.core.templatetags.shopkeeper import phone
 
         from . import demo
         from .metrics import on_order_event, on_order_events
-        from .normalize import phones_text
 
         register_section(
             Section(
@@ -49,5 +49,5 @@ class CustomersConfig(AppConfig):
             )
         )
         register_consumer("customers.metrics", ["order.*"], on_order_event, batch_handler=on_order_events)
-        register_value_label("customer", "phones", phones_text)
+        register_value_label("customer", "phones", phone)  # each number as the card shows it
         register_demo(40, "customers", demo.load)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -74,14 +73,6 @@ def format_phone(e164: str, raw: str = "") -> str:
         )
     except phonenumbers.NumberParseException:
         return e164
-
-
-def phones_text(value: Any) -> str:
-    """Phones as a change-log entry stores them (E.164, or as typed when invalid; a list or one) in the
-    card's format, for the timeline."""
-    if isinstance(value, list):
-        return ", ".join(format_phone(str(v), str(v)) for v in value if v) or "—"
-    return format_phone(str(value), str(value))
 
 
 def phone_search_fragments(query: str) -> list[str]:

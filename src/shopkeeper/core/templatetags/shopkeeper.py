@@ -204,10 +204,13 @@ FIELDS = {
 
 @register.simple_tag
 def change_text(value: Any, entity: str, field: str) -> str:
-    """`change_value`, with codes an app has given labels for (an order's status code -> its name)."""
+    """`change_value`, with codes an app has given labels for (an order's status code -> its name); a
+    list is read item by item (a customer's phones, each as the card shows it)."""
     from shopkeeper.core.changes import value_label
 
     label = value_label(entity, field)
+    if label is not None and isinstance(value, list):
+        return ", ".join(change_text(v, entity, field) for v in value) or "—"
     if label is not None and value not in (None, ""):
         try:
             return label(value)
@@ -283,7 +286,8 @@ def _resolve(path: str, scope: dict[str, Any]) -> Any:
         return _MISSING
 
 
-def _memo(memo: dict, key: tuple, build: Callable[[], str]) -> str:
+def once(memo: dict, key: tuple, build: Callable[[], str]) -> str:
+    """`memo[key]`, built by `build()` the first time: what a rendering of rows repeats, built once."""
     found = memo.get(key)
     if found is None:
         found = memo[key] = build()
@@ -320,7 +324,7 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         if isinstance(value, list | dict):
             return tag_output(change_text(value, entity_arg, field))
         key = ("value", type(value), value, entity_arg, field)
-        return _memo(memo, key, lambda: tag_output(change_text(value, entity_arg, field)))
+        return once(memo, key, lambda: tag_output(change_text(value, entity_arg, field)))
 
     scope = {"c": c}
     at = test("c.at", scope)
@@ -348,7 +352,7 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         return text
 
     if isinstance(action, str) and isinstance(c_entity, str):
-        what_html = _memo(memo, ("what", action, c_entity), what)
+        what_html = once(memo, ("what", action, c_entity), what)
     else:
         what_html = what()
     if action == "commented":
@@ -368,7 +372,7 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
                 else ""
             )
             after = change(value("pair.1", pair_scope), entity_arg, field)
-            label = _memo(
+            label = once(
                 memo, ("field", field, entity_arg), lambda field=field: show(field_label(field, entity_arg))
             )
             rows.append(f'<li><span class="text-body-secondary">{label}</span>: {before}{after}</li>')

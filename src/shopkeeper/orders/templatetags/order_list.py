@@ -28,7 +28,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.dates import formatter
-from shopkeeper.core.templatetags.shopkeeper import phone, url_around_id
+from shopkeeper.core.templatetags.shopkeeper import once, phone, url_around_id
 
 register = template.Library()
 
@@ -70,10 +70,7 @@ class _Page:
         return floatformat(value, 2)
 
     def once(self, key: tuple, build: Callable[[], str]) -> str:
-        value = self.memo.get(key)
-        if value is None:
-            value = self.memo[key] = build()
-        return value
+        return once(self.memo, key, build)
 
     def created(self, value: dt.datetime) -> str:
         """`value|date:"SHORT_DATETIME_FORMAT"` in the current time zone and language."""
