@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -65,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         if name == "run":
             p.add_argument("--quick", action="store_true", help="a short subset (a couple of minutes)")
             p.add_argument("--reuse", action="store_true", help="reuse the generated database if present")
-            p.add_argument("--workers", type=int, default=2, help="server processes")
+            p.add_argument(
+                "--workers",
+                type=int,
+                default=2 * (os.cpu_count() or 1),
+                help="server processes (default: two per core, as docs/operations.md advises)",
+            )
             p.add_argument("--duration", type=float, default=None, help="seconds per timed step")
             p.add_argument(
                 "--worker-processes",
