@@ -211,3 +211,40 @@ def test_segments_page_and_filter(manager_client, make_customer):
     assert bad.status_code == 200 and not Segment.objects.filter(name="Bad").exists()
     listed = manager_client.get(reverse("customers:list"), {"segment": segment.pk}).content.decode()
     assert "Anna" in listed
+
+
+def test_cards_show_custom_fields_by_label_as_their_type_reads(manager_client, make_customer, store):
+    from shopkeeper.customers import services
+    from shopkeeper.customers.models import Company, CustomFieldDefinition
+
+    from .conftest import ACTOR
+
+    defs = [
+        ("vip", "VIP <client>", "boolean", []),
+        ("since", "Client since", "date", []),
+        ("limit", "Credit limit", "number", []),
+        ("tier", "Tier", "choice", [{"code": "gold", "label": "Gold <tier>"}]),
+    ]
+    for position, (code, label, type_, choices) in enumerate(defs):
+        for entity in ("customer", "company"):
+            CustomFieldDefinition.objects.create(
+                entity=entity, code=code, label=label, type=type_, choices=choices, position=position
+            )
+    values = {"tier": "gold", "since": "2026-03-01", "limit": "1500.50", "vip": True, "gone": "<old>"}
+    customer = make_customer(first_name="Anna")
+    Customer.objects.filter(pk=customer.pk).update(custom_fields=values)
+    company = services.company_create(store=store, legal_name="Acme", actor=ACTOR)
+    Company.objects.filter(pk=company.pk).update(custom_fields={**values, "vip": False})
+    body = manager_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    rows = [
+        'VIP &lt;client&gt;</dt><dd class="col-7">Yes</dd>',
+        'Client since</dt><dd class="col-7">01 Mar 2026</dd>',
+        'Credit limit</dt><dd class="col-7">1500.50</dd>',
+        'Tier</dt><dd class="col-7">Gold &lt;tier&gt;</dd>',
+        'gone</dt><dd class="col-7">&lt;old&gt;</dd>',  # its field removed from the settings: as stored
+    ]
+    positions = [body.index(row) for row in rows]
+    assert positions == sorted(positions)  # the settings' order, the removed field last
+    company_body = manager_client.get(reverse("customers:company_detail", args=[company.pk])).content.decode()
+    assert 'VIP &lt;client&gt;</dt><dd class="col-7">No</dd>' in company_body
+    assert 'Tier</dt><dd class="col-7">Gold &lt;tier&gt;</dd>' in company_body

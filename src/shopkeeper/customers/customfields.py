@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format, localize
 from django.utils.translation import gettext as _
 
 from shopkeeper.core.scope import reference
@@ -84,6 +85,35 @@ def validate_custom_fields(entity: str, values: dict[str, Any] | None) -> dict[s
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _text(defn: CustomFieldDefinition, value: Any) -> str:
+    """A stored value as a person reads it; a value that no longer fits its type reads as stored."""
+    try:
+        match defn.type:
+            case FieldType.BOOLEAN:
+                return _("Yes") if value is True else _("No") if value is False else str(value)
+            case FieldType.NUMBER:
+                return localize(Decimal(str(value)))
+            case FieldType.DATE:
+                return date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+            case FieldType.CHOICE:
+                labels = {c.get("code"): c.get("label") for c in defn.choices if isinstance(c, dict)}
+                return str(labels.get(value) or value)
+    except (InvalidOperation, ValueError):
+        pass
+    return str(value)
+
+
+def shown(entity: str, values: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """An entity's custom field values as its card shows them: (label, text) in the settings' order,
+    each written as its type reads (yes or no, a choice's label, a date and a number in the reader's
+    format). A value whose field was removed from the settings shows under its code, as stored."""
+    values = values or {}
+    defs = definitions(entity)
+    rows = [(d.label, _text(d, values[d.code])) for d in defs if values.get(d.code) not in (None, "")]
+    known = {d.code for d in defs}
+    return rows + [(code, str(v)) for code, v in values.items() if code not in known and v not in (None, "")]
 
 
 def form_fields(entity: str, initial: dict[str, Any] | None = None) -> dict[str, Any]:

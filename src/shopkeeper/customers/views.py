@@ -20,7 +20,7 @@ from shopkeeper.core.changes import Actor
 from shopkeeper.core.pagination import CountedPages
 from shopkeeper.stores.selectors import attach_store_and_manager
 
-from . import dedupe, selectors, services
+from . import customfields, dedupe, selectors, services
 from .filters import CustomerFilterForm
 from .forms import BulkForm, CompanyForm, ContactForm, CustomerForm, NoteForm, SegmentForm
 from .models import Company, Customer, DuplicateCandidate, SavedView, Segment
@@ -187,6 +187,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phones": contacts["phones"],
             "emails": contacts["emails"],
             "tags": contacts["tags"],
+            "custom_fields": customfields.shown("customer", customer.custom_fields),
             "timeline": selectors.customer_timeline(customer),
             "duplicates": selectors.open_duplicates(customer),
             **_orders_context(request, customer=customer),
@@ -382,6 +383,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "company": company,
             "price_type_name": _price_type_names().get(company.price_type, company.price_type),
             "bank_details": [(BANK_LABELS.get(k, k), v) for k, v in company.bank_details.items()],
+            "custom_fields": customfields.shown("company", company.custom_fields),
             "timeline": timeline(entity="company", entity_id=company.pk),
             "contact_form": ContactForm(),
             **_orders_context(request, company=company),
