@@ -192,6 +192,52 @@ def test_companies_pages(manager_client, store, make_customer, django_assert_max
     assert "Romashka" in manager_client.get(reverse("customers:companies"), {"q": "roma"}).content.decode()
 
 
+def test_company_contact_is_found_and_picked_not_typed_as_an_id(
+    manager_client, store, make_customer, make_user, django_assert_max_num_queries
+):
+    from shopkeeper.customers import services
+
+    from .conftest import ACTOR
+
+    company = services.company_create(store=store, legal_name="Acme", actor=ACTOR)
+    card_url = reverse("customers:company_detail", args=[company.pk])
+    candidates_url = reverse("customers:company_contact_candidates", args=[company.pk])
+    anna = make_customer(first_name="<i>Anna</i>", last_name="Petrova", phone="+79151234567", email="a@x.org")
+    boris = make_customer(first_name="Boris", last_name="Petrov", phone="+79261112233")
+    card = manager_client.get(card_url).content.decode()
+    assert 'data-testid="contact-search"' in card and candidates_url in card and "Customer id" not in card
+    # Too little typed: a hint, not every customer.
+    hint = manager_client.get(candidates_url, {"q": "91"}).content.decode()
+    assert "No customer found" in hint and "Anna" not in hint
+    # Session, user, permissions, stores, visibility, the company, the matches with phones and emails.
+    with django_assert_max_num_queries(11):
+        found = manager_client.get(candidates_url, {"q": "915 123"}).content.decode()
+    assert f'value="{anna.pk}" required checked' in found and "&lt;i&gt;Anna&lt;/i&gt;" in found
+    assert "+7 915 123-45-67" in found and "a@x.org" in found and "Boris" not in found
+    by_name = manager_client.get(candidates_url, {"q": "petrov"}).content.decode()
+    assert f'value="{anna.pk}"' in by_name and f'value="{boris.pk}"' in by_name and "checked" not in by_name
+    # Linking without a pick says what to do; a pick links (once: a contact is not offered again).
+    response = manager_client.post(reverse("customers:company_contact", args=[company.pk]), {"q": "petrov"})
+    assert "choose them among the matches" in manager_client.get(response["Location"]).content.decode()
+    assert not company.contact_links.exists()
+    manager_client.post(
+        reverse("customers:company_contact", args=[company.pk]), {"customer": anna.pk, "role": "buyer"}
+    )
+    assert list(company.contact_links.values_list("customer_id", "role")) == [(anna.pk, "buyer")]
+    again = manager_client.get(candidates_url, {"q": "petrov"}).content.decode()
+    assert f'value="{anna.pk}"' not in again and f'value="{boris.pk}"' in again
+    # A manager limited to own customers is offered only those.
+    from shopkeeper.customers.models import Company
+
+    limited = make_user("limited", "Manager")
+    CustomerVisibility.objects.create(user=limited, own_only=True)
+    Company.objects.filter(pk=company.pk).update(manager=limited)
+    manager_client.force_login(limited)
+    assert 'value="' not in manager_client.get(candidates_url, {"q": "petrov"}).content.decode()
+    Customer.objects.filter(pk=boris.pk).update(manager=limited)
+    assert f'value="{boris.pk}"' in manager_client.get(candidates_url, {"q": "petrov"}).content.decode()
+
+
 def test_segments_page_and_filter(manager_client, make_customer):
     make_customer(first_name="Anna")
     response = manager_client.post(

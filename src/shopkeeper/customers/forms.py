@@ -115,7 +115,11 @@ class NoteForm(StyledFormMixin, forms.Form):
 
 
 class ContactForm(StyledFormMixin, forms.Form):
-    customer = forms.IntegerField(label=_("Customer id"), min_value=1)
+    customer = forms.IntegerField(
+        label=_("Customer"),
+        min_value=1,
+        error_messages={"required": _("Find the customer and choose them among the matches.")},
+    )
     role = forms.CharField(label=_("Role"), required=False, max_length=100)
     position = forms.CharField(label=_("Position"), required=False, max_length=100)
 

@@ -223,6 +223,24 @@ def search_q(query: str) -> Q:
     return Q(pk__in=found)
 
 
+LOOKUP_SIZE = 8
+
+
+def lookup(qs: QuerySet[Customer], query: str) -> list[Customer]:
+    """The live customers of `qs` a picker offers for what a manager has typed (a phone fragment of four
+    digits or more, an email, or three letters of a name), the most recent buyers first, with their
+    store, phones and emails; none for less."""
+    query = query.strip()
+    if len(digits_of(query)) < 4 and (len(query) < 3 or digits_of(query)):
+        return []
+    return list(
+        qs.filter(search_q(query), merged_into__isnull=True)
+        .select_related("store")
+        .prefetch_related("phones", "emails")
+        .order_by(F("last_order_at").desc(nulls_last=True), "id")[:LOOKUP_SIZE]
+    )
+
+
 def _name_word_q(word: str) -> Q:
     """Names (of customers or companies) holding `word`. A substring match, except for a word under three
     letters on PostgreSQL, which no trigram index serves: there, names with a word that starts with it

@@ -23,6 +23,11 @@ urlpatterns = [
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
     path("companies/<int:pk>/contacts/", views.company_contact, name="company_contact"),
+    path(
+        "companies/<int:pk>/contacts/candidates/",
+        views.company_contact_candidates,
+        name="company_contact_candidates",
+    ),
     path("companies/<int:pk>/note/", views.company_note, name="company_note"),
     path("settings/", views.customer_settings, name="settings"),
     path("settings/fields/<int:pk>/", views.custom_field_edit, name="custom_field"),

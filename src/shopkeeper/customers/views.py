@@ -428,21 +428,36 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def company_contact(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(selectors.companies_visible(user=request.user), pk=pk)
     form = ContactForm(request.POST)
-    if form.is_valid():
-        customer = (
-            _customers(request).filter(pk=form.cleaned_data["customer"], merged_into__isnull=True).first()
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("customers:company_detail", pk=company.pk)
+    customer = _customers(request).filter(pk=form.cleaned_data["customer"], merged_into__isnull=True).first()
+    if customer is None:
+        messages.error(request, _("No such customer."))
+    else:
+        services.company_contact_link(
+            company=company,
+            customer=customer,
+            role=form.cleaned_data["role"],
+            position=form.cleaned_data["position"],
+            actor=_actor(request),
         )
-        if customer is None:
-            messages.error(request, _("No such customer."))
-        else:
-            services.company_contact_link(
-                company=company,
-                customer=customer,
-                role=form.cleaned_data["role"],
-                position=form.cleaned_data["position"],
-                actor=_actor(request),
-            )
+        messages.success(request, _("%(name)s is a contact person now.") % {"name": customer})
     return redirect("customers:company_detail", pk=company.pk)
+
+
+@permission_required("customers.change_company", raise_exception=True)
+def company_contact_candidates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customers a company's contact picker offers for what the manager typed (those the user may
+    see and who are not its contacts yet)."""
+    company = get_object_or_404(selectors.companies_visible(user=request.user), pk=pk)
+    q = request.GET.get("q") or ""
+    candidates = _customers(request).exclude(company_links__company=company)
+    return render(
+        request,
+        "customers/_contact_candidates.html",
+        {"customers": selectors.lookup(candidates, q), "q": q.strip()},
+    )
 
 
 @permission_required("customers.change_company", raise_exception=True)

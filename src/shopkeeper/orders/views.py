@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +29,6 @@ from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.models import Change
 from shopkeeper.core.selectors import timeline
-from shopkeeper.customers.normalize import digits_of
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.inventory.models import StockLevel
 from shopkeeper.inventory.selectors import order_reservations
@@ -580,18 +579,10 @@ def offer_search(request: HttpRequest) -> HttpResponse:
 def customer_lookup(request: HttpRequest) -> HttpResponse:
     """Manual order: customers matching a phone fragment, email or name as the manager types (the
     customers app's search, limited to the customers this user may see)."""
-    from shopkeeper.customers.selectors import search_q
+    from shopkeeper.customers.selectors import lookup
 
     q = (request.GET.get("phone") or request.GET.get("q") or "").strip()
-    customers = []
-    if len(digits_of(q)) >= 4 or (len(q) >= 3 and not digits_of(q)):
-        customers = list(
-            _visible_customers(request)
-            .filter(search_q(q), merged_into__isnull=True)
-            .select_related("store")
-            .prefetch_related("phones", "emails")
-            .order_by(F("last_order_at").desc(nulls_last=True), "id")[:8]
-        )
+    customers = lookup(_visible_customers(request), q)
     return render(request, "orders/customer_lookup.html", {"customers": customers, "q": q})
 
 
