@@ -147,3 +147,26 @@ def test_changing_the_password_signs_out_the_other_browser(admin_page, browser, 
         expect(elsewhere.locator("h1")).to_have_text("Sign in")
     finally:
         other.close()
+
+
+def test_a_company_contact_is_found_by_phone_and_picked(admin_page, shop, shot):
+    from shopkeeper.customers import services as customers
+
+    company = customers.company_create(
+        store=shop.store, legal_name="Acme Trading", actor=orders_fixtures.SYSTEM
+    )
+    orders_fixtures.create_order(shop, phone="+1 917 555 0123", first_name="Olga")
+    page = admin_page
+    page.goto(f"/customers/companies/{company.pk}/")
+    page.get_by_test_id("contact-search").fill("555 01")
+    candidates = page.get_by_test_id("contact-candidates")
+    expect(candidates).to_contain_text("Olga")
+    expect(candidates).to_contain_text("+1 917-555-0123")
+    expect(candidates.locator("input[type=radio]")).to_be_checked()  # the one match is picked
+    page.fill("input[name=position]", "Buyer")
+    shot(page, "company-contact-picker")
+    page.get_by_test_id("contact-form").locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("contact person")
+    expect(page.get_by_test_id("contacts")).to_contain_text("Olga")
+    expect(page.get_by_test_id("contacts")).to_contain_text("Buyer")
+    assert not page.console_errors, page.console_errors
