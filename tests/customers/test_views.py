@@ -238,6 +238,40 @@ def test_company_contact_is_found_and_picked_not_typed_as_an_id(
     assert f'value="{boris.pk}"' in manager_client.get(candidates_url, {"q": "petrov"}).content.decode()
 
 
+def test_a_duplicate_is_found_and_merged_from_the_card(manager_client, make_customer, store):
+    from shopkeeper.stores.models import Store
+
+    card = make_customer(first_name="Anna", last_name="Petrova", phone="+79151234567")
+    twin = make_customer(first_name="Anya", last_name="Petrova", phone="+79161234567")
+    elsewhere = Store.objects.create(code="other", name="Other", currency="USD")
+    other_store = make_customer(first_name="Anna", last_name="Petrova", target=elsewhere)
+    card_url = reverse("customers:detail", args=[card.pk])
+    candidates_url = reverse("customers:merge_candidates", args=[card.pk])
+    assert 'data-testid="merge-search"' in manager_client.get(card_url).content.decode()
+    # Others of the same store only: not the card's customer, not another store's.
+    found = manager_client.get(candidates_url, {"q": "petrova"}).content.decode()
+    assert f'name="merged" value="{twin.pk}" required checked' in found
+    assert f'value="{card.pk}"' not in found and f'value="{other_store.pk}"' not in found
+    # Merging without a pick says what to do, on the card.
+    merge = reverse("customers:merge")
+    response = manager_client.post(merge, {"survivor": card.pk, "from": "card", "q": "petrova"})
+    assert response["Location"] == card_url
+    assert "choose it among the matches" in manager_client.get(card_url).content.decode()
+    response = manager_client.post(merge, {"survivor": card.pk, "merged": twin.pk, "from": "card"})
+    assert response["Location"] == card_url
+    twin.refresh_from_db()
+    assert twin.merged_into_id == card.pk
+    assert "+7 916 123-45-67" in manager_client.get(card_url).content.decode()  # its phone moved here
+    # A refused merge (another store's customer, posted by hand) is told on the card, translated.
+    response = manager_client.post(
+        merge, {"survivor": card.pk, "merged": other_store.pk, "from": "card"}, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response["Location"] == card_url
+    body = manager_client.get(card_url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Customers of different stores cannot be merged." not in body
+    assert manager_client.post(merge, {"survivor": "x", "merged": twin.pk}).status_code == 404
+
+
 def test_segments_page_and_filter(manager_client, make_customer):
     make_customer(first_name="Anna")
     response = manager_client.post(

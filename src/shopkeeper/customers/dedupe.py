@@ -6,6 +6,7 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shopkeeper.core.changes import Actor, record_change
 
@@ -123,7 +124,7 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: Actor) -> Cus
     from .services import _search_name
 
     if survivor.pk == merged.pk:
-        raise ValueError("A customer cannot be merged into itself.")
+        raise ValueError(_("A customer cannot be merged into itself."))
     # Lock both rows in pk order so two merges of the same pair serialise.
     locked = {
         c.pk: c
@@ -131,9 +132,9 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: Actor) -> Cus
     }
     survivor, merged = locked[survivor.pk], locked[merged.pk]
     if merged.merged_into_id or survivor.merged_into_id:
-        raise ValueError("One of these customers is already merged.")
+        raise ValueError(_("One of these customers is already merged."))
     if survivor.store_id != merged.store_id:
-        raise ValueError("Customers of different stores cannot be merged.")
+        raise ValueError(_("Customers of different stores cannot be merged."))
     moved = {
         "phones": CustomerPhone.objects.filter(customer=merged).update(customer=survivor),
         "emails": CustomerEmail.objects.filter(customer=merged).update(customer=survivor),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("bulk/", views.customer_bulk, name="bulk"),
     path("views/", views.saved_view_save, name="view_save"),
     path("views/<int:pk>/delete/", views.saved_view_delete, name="view_delete"),
+    path("<int:pk>/merge/candidates/", views.customer_merge_candidates, name="merge_candidates"),
     path("merge/", views.customer_merge, name="merge"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/<int:pk>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),

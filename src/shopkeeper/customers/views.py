@@ -314,16 +314,44 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.change_customer", raise_exception=True)
 @require_POST
 def customer_merge(request: HttpRequest) -> HttpResponse:
+    """Merge from the duplicates queue, or from a customer's card (`from=card`: a duplicate found there
+    is merged into the card's customer, and any problem is told on the card)."""
     visible = _customers(request)
-    survivor = get_object_or_404(visible, pk=request.POST.get("survivor") or 0)
-    merged = get_object_or_404(visible, pk=request.POST.get("merged") or 0)
+    survivor = get_object_or_404(visible, pk=_id(request.POST.get("survivor")))
+    back = redirect("customers:detail", pk=survivor.pk) if request.POST.get("from") == "card" else None
+    if back is not None and not _id(request.POST.get("merged")):
+        messages.error(request, _("Find the duplicate and choose it among the matches."))
+        return back
+    merged = get_object_or_404(visible, pk=_id(request.POST.get("merged")))
     try:
         dedupe.customer_merge(survivor=survivor, merged=merged, actor=_actor(request))
     except ValueError as exc:
         messages.error(request, str(exc))
-        return redirect("customers:duplicates")
+        return back or redirect("customers:duplicates")
     messages.success(request, _("Merged into %(name)s.") % {"name": survivor})
     return redirect("customers:detail", pk=survivor.pk)
+
+
+def _id(value: str | None) -> int:
+    """A posted id, or 0 (no row has it) for anything else."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_merge_candidates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customers a card's merge picker offers: others of the same store, not merged already."""
+    customer = get_object_or_404(_customers(request).filter(merged_into__isnull=True), pk=pk)
+    q = request.GET.get("q") or ""
+    candidates = _customers(request).filter(store_id=customer.store_id).exclude(pk=customer.pk)
+    return _picker(request, candidates, q, field="merged", testid="merge-candidates")
+
+
+def _picker(request: HttpRequest, candidates, q: str, *, field: str, testid: str) -> HttpResponse:
+    return render(
+        request,
+        "customers/_picker.html",
+        {"customers": selectors.lookup(candidates, q), "q": q.strip(), "field": field, "testid": testid},
+    )
 
 
 @permission_required("customers.change_customer", raise_exception=True)
@@ -451,12 +479,9 @@ def company_contact_candidates(request: HttpRequest, pk: int) -> HttpResponse:
     """The customers a company's contact picker offers for what the manager typed (those the user may
     see and who are not its contacts yet)."""
     company = get_object_or_404(selectors.companies_visible(user=request.user), pk=pk)
-    q = request.GET.get("q") or ""
     candidates = _customers(request).exclude(company_links__company=company)
-    return render(
-        request,
-        "customers/_contact_candidates.html",
-        {"customers": selectors.lookup(candidates, q), "q": q.strip()},
+    return _picker(
+        request, candidates, request.GET.get("q") or "", field="customer", testid="contact-candidates"
     )
 
 
