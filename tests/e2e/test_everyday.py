@@ -170,3 +170,24 @@ def test_a_company_contact_is_found_by_phone_and_picked(admin_page, shop, shot):
     expect(page.get_by_test_id("contacts")).to_contain_text("Olga")
     expect(page.get_by_test_id("contacts")).to_contain_text("Buyer")
     assert not page.console_errors, page.console_errors
+
+
+def test_a_duplicate_is_merged_from_the_customer_card(admin_page, shop, shot):
+    orders_fixtures.create_order(shop, phone="+1 917 555 0123", first_name="Olga")
+    orders_fixtures.create_order(shop, phone="+1 917 555 0199", first_name="Olya")
+    from shopkeeper.customers.models import Customer
+
+    olga, olya = (Customer.objects.get(first_name=name) for name in ("Olga", "Olya"))
+    page = admin_page
+    page.goto(f"/customers/{olga.pk}/")
+    page.get_by_test_id("merge-box").locator("summary").click()
+    page.get_by_test_id("merge-search").fill("555 0199")
+    expect(page.get_by_test_id("merge-candidates")).to_contain_text("Olya")
+    shot(page, "customer-merge-picker")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("merge-submit").click()
+    expect(page.locator(".alert-success")).to_contain_text("Merged into")
+    expect(page.get_by_test_id("metrics")).to_contain_text("2")  # both orders are hers now
+    olya.refresh_from_db()
+    assert olya.merged_into_id == olga.pk
+    assert not page.console_errors, page.console_errors
