@@ -7,7 +7,14 @@ from faker import Faker
 
 from shopkeeper.core.demo import LOCALES, DemoContext
 from shopkeeper.customers import demo
-from shopkeeper.customers.models import Company, CompanyContact, Customer, DuplicateCandidate, Segment
+from shopkeeper.customers.models import (
+    Company,
+    CompanyContact,
+    Customer,
+    CustomFieldDefinition,
+    DuplicateCandidate,
+    Segment,
+)
 from shopkeeper.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +34,11 @@ def test_demo_loader_is_idempotent_and_plants_duplicates(monkeypatch):
     assert CompanyContact.objects.exists()
     assert Customer.objects.filter(phones__is_valid=True).distinct().count() == Customer.objects.count()
     assert Segment.objects.count() == len(demo.SEGMENTS)
+    # The store's custom fields, filled for some customers and every company.
+    assert CustomFieldDefinition.objects.count() == len(demo.CUSTOM_FIELDS)
+    assert Customer.objects.filter(custom_fields__has_key="loyalty_card").exists()
+    assert not Company.objects.exclude(custom_fields__has_key="payment_terms").exists()
     demo.load(ctx)
     assert (Customer.objects.count(), Company.objects.count(), DuplicateCandidate.objects.count()) == counts
     assert Segment.objects.count() == len(demo.SEGMENTS)
+    assert CustomFieldDefinition.objects.count() == len(demo.CUSTOM_FIELDS)

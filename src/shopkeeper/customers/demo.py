@@ -11,14 +11,30 @@ import random
 from shopkeeper.core.changes import Actor
 from shopkeeper.stores.models import Store
 
-from .models import Company, Customer, Segment
+from .models import Company, Customer, CustomFieldDefinition, Segment
 from .segments import segment_save
 from .services import CustomerInput, company_contact_link, company_create, customer_create, tag_get_or_create
+from .settings_services import custom_field_save
 
 COUNTS = {"S": 300, "M": 3000, "L": 200_000}
 STORE_LOCALES = {"moscow": ["ru_RU"], "kyiv": ["uk_UA"], "main": ["en_US", "zh_CN"]}
 TAGS = ["vip", "wholesale", "newsletter", "problem", "loyal"]
 # Segments a store team keeps (rules over the metrics the demo's order history gives).
+# Custom fields a store defines in its settings: (entity, code, label, type, choices).
+CUSTOM_FIELDS = [
+    ("customer", "loyalty_card", "Loyalty card", "string", []),
+    ("customer", "wholesale_buyer", "Buys for resale", "boolean", []),
+    (
+        "company",
+        "payment_terms",
+        "Payment terms",
+        "choice",
+        ["prepaid: Prepaid", "net15: Net 15 days", "net30: Net 30 days"],
+    ),
+    ("company", "contract_until", "Contract until", "date", []),
+    ("company", "credit_limit", "Credit limit", "number", []),
+]
+
 SEGMENTS = [
     (
         "Big spenders gone quiet",
@@ -78,6 +94,7 @@ def load(ctx) -> None:
         ctx.log("customers: no demo stores; skipped")
         return
     tags = [tag_get_or_create(name=name, actor=actor) for name in TAGS]
+    _custom_fields(actor)
     total = COUNTS.get(ctx.size, 300)
     existing = set(
         Customer.objects.filter(external_id__startswith="demo-").values_list("store_id", "external_id")
@@ -125,6 +142,7 @@ def load(ctx) -> None:
                 extra={
                     "consent_email": rng.random() < 0.4,
                     "source": rng.choice(["web", "instagram", "phone", ""]),
+                    "custom_fields": _customer_custom(rng, i),
                 },
             ),
             actor=actor,
@@ -138,6 +156,33 @@ def load(ctx) -> None:
     for name, rules in SEGMENTS:
         if name not in known:
             segment_save(name=name, rules=rules, actor=actor)
+
+
+def _custom_fields(actor: Actor) -> None:
+    have = set(CustomFieldDefinition.objects.values_list("entity", "code"))
+    for position, (entity, code, label, type_, choices) in enumerate(CUSTOM_FIELDS):
+        if (entity, code) not in have:
+            custom_field_save(
+                definition=None,
+                entity=entity,
+                code=code,
+                label=label,
+                type=type_,
+                choices=choices,
+                required=False,
+                position=position,
+                actor=actor,
+            )
+
+
+def _customer_custom(rng: random.Random, i: int) -> dict[str, object]:
+    """A loyalty card for about a third of the customers, and a reseller mark for a few."""
+    values: dict[str, object] = {}
+    if rng.random() < 0.35:
+        values["loyalty_card"] = f"LC-{100000 + i}"
+    if rng.random() < 0.05:
+        values["wholesale_buyer"] = True
+    return values
 
 
 def _companies(ctx, rng: random.Random, stores: dict[str, Store], actor: Actor) -> None:
@@ -161,6 +206,11 @@ def _companies(ctx, rng: random.Random, stores: dict[str, Store], actor: Actor) 
             tax_ids=taxes,
             external_id=f"demo-{i}",
             price_type=rng.choice(["", "wholesale", "retail"]),
+            custom_fields={
+                "payment_terms": rng.choice(["prepaid", "net15", "net30"]),
+                "contract_until": f"2027-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "credit_limit": str(rng.choice([50_000, 100_000, 250_000])),
+            },
             actor=actor,
         )
         people = list(
