@@ -18,7 +18,7 @@ REFERENCE = """{% load i18n shopkeeper %}<ol class="list-unstyled sk-timeline mb
     <div>{% if c.entity != entity %}<span class="fw-semibold">{{ c.entity|entity_label }}</span> {% endif %}{{ c.action|action_label }}</div>
     {% if c.action == "commented" %}<div class="sk-comment">{{ c.changes.comment.1 }}</div>
     {% elif c.entity == "note" %}<div class="sk-comment">{{ c.changes.text.1 }}</div>
-    {% elif c.changes %}<ul class="small mb-0 ps-3">{% for field, pair in c.changes.items %}<li><span class="text-body-secondary">{{ field|field_label:c.entity }}</span>: {% if pair.0 is not None %}<del>{% change_text pair.0 c.entity field %}</del> → {% endif %}{% change_text pair.1 c.entity field %}</li>{% endfor %}</ul>{% endif %}
+    {% elif c.changes %}<ul class="small mb-0 ps-3">{% for field, pair in c.changes.items %}{% if pair.0 is None and pair.1 in nothing %}{% else %}<li><span class="text-body-secondary">{{ field|field_label:c.entity }}</span>: {% if pair.0 is not None %}<del>{% change_text pair.0 c.entity field %}</del> → {% endif %}{% change_text pair.1 c.entity field %}</li>{% endif %}{% endfor %}</ul>{% endif %}
   </li>
 {% empty %}
   <li class="small text-body-secondary">{% translate "Nothing yet." %}</li>
@@ -59,7 +59,14 @@ ENTRIES = [
     # Equal values of other types (kept apart by the tag's per-rendering memo), and entries repeated.
     _change(changes={"flag": [1, True], "total": [True, 1.0], "status": ["new", "new"]}),
     _change(entity="customer", changes={"flag": [True, 1]}, at=AT.replace(month=12)),
+    # A created record: its empty fields (nothing before, nothing after) are left out; no and 0 are not.
+    _change(
+        action="created",
+        changes={"emails": [None, []], "phones": [None, ["+1"]], "note": [None, ""], "flag": [None, False]},
+    ),
+    _change(action="created", changes={"zero": [None, 0], "gone": [None, None], "data": [None, {}]}),
 ]
+NOTHING = [None, "", [], {}]  # the reference's test for an empty value
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -68,7 +75,7 @@ def test_timeline_tag_writes_the_reference_markup(db, language, entity):
     reference = engines["django"].from_string(REFERENCE)
     with translation.override(language), timezone.override("Europe/Moscow"):
         for entries in ([], None, ENTRIES, ENTRIES[:1], ENTRIES * 2):
-            context = {"entries": entries, "entity": entity}
+            context = {"entries": entries, "entity": entity, "nothing": NOTHING}
             assert render_to_string("core/timeline.html", context) == reference.render(context)
 
 
@@ -80,3 +87,14 @@ def test_a_change_keyed_items_fails_as_the_template_did(db):
         reference.render(context)
     with pytest.raises(ValueError):
         render_to_string("core/timeline.html", context)
+
+
+def test_a_created_records_empty_fields_are_left_out(db):
+    entry = _change(
+        entity="customer",
+        action="created",
+        changes={"emails": [None, []], "phones": [None, ["+1"]], "flag": [None, False], "note": [None, ""]},
+    )
+    html = render_to_string("core/timeline.html", {"entries": [entry], "entity": "customer"})
+    assert ">Phones</span>: +1</li>" in html and ">Flag</span>: no</li>" in html
+    assert "Emails" not in html and "Note" not in html

@@ -294,6 +294,9 @@ def once(memo: dict, key: tuple, build: Callable[[], str]) -> str:
     return found
 
 
+_NOTHING = (None, "", [], {})
+
+
 def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
     """One `<li>`. `memo` holds what a rendering repeats from entry to entry (labels of fields and
     actions, month names, values such as a status's name), each built once per rendering."""
@@ -366,6 +369,8 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         for field, pair in items:
             pair_scope = {"pair": pair}
             old = test("pair.0", pair_scope)
+            if old is None and test("pair.1", pair_scope) in _NOTHING:
+                continue  # nothing before, nothing after: a created record's empty field says nothing
             before = (
                 f"<del>{change(value('pair.0', pair_scope), entity_arg, field)}</del> → "
                 if old is not None
