@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.accounts.models import User
@@ -150,7 +151,11 @@ class PaymentForm(StyledFormMixin, forms.Form):
         PaymentType, label=_("Payment type"), required=False, empty_label="—"
     )
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2)
-    status = forms.ChoiceField(label=_("Status"), choices=PaymentState.choices, initial=PaymentState.PAID)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(value, capfirst(label)) for value, label in PaymentState.choices],
+        initial=PaymentState.PAID,
+    )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
 
 
