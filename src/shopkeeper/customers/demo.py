@@ -19,7 +19,6 @@ from .settings_services import custom_field_save
 COUNTS = {"S": 300, "M": 3000, "L": 200_000}
 STORE_LOCALES = {"moscow": ["ru_RU"], "kyiv": ["uk_UA"], "main": ["en_US", "zh_CN"]}
 TAGS = ["vip", "wholesale", "newsletter", "problem", "loyal"]
-# Segments a store team keeps (rules over the metrics the demo's order history gives).
 # Custom fields a store defines in its settings: (entity, code, label, type, choices).
 CUSTOM_FIELDS = [
     ("customer", "loyalty_card", "Loyalty card", "string", []),
@@ -35,6 +34,7 @@ CUSTOM_FIELDS = [
     ("company", "credit_limit", "Credit limit", "number", []),
 ]
 
+# Segments a store team keeps (rules over the metrics the demo's order history gives).
 SEGMENTS = [
     (
         "Big spenders gone quiet",

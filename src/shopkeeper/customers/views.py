@@ -413,7 +413,6 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bank_details": [(BANK_LABELS.get(k, k), v) for k, v in company.bank_details.items()],
             "custom_fields": customfields.shown("company", company.custom_fields),
             "timeline": timeline(entity="company", entity_id=company.pk),
-            "contact_form": ContactForm(),
             **_orders_context(request, company=company),
         },
     )
