@@ -329,6 +329,10 @@ def test_new_order_for_a_known_customer_is_prefilled(head_client, make_order):
     assert form.initial["customer_id"] == order.customer_id
     assert form.initial["last_name"] == "Ivanova"
     assert head_client.get("/orders/new/", {"customer_id": "999999"}).status_code == 200
+    # Optional choices start with a dash, as on the order card, not Django's "- Select an option -";
+    # the store and the order type, always chosen, have no empty choice.
+    body = page.content.decode()
+    assert "Select an option" not in body and body.count('<option value=""') >= 3
 
 
 def test_assignment_rules_page(client, admin, make_user):

@@ -160,9 +160,14 @@ class PaymentForm(StyledFormMixin, forms.Form):
 
 
 class NewOrderForm(StyledFormMixin, forms.Form):
-    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
-    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), required=False)
-    order_type = forms.ModelChoiceField(label=_("Order type"), queryset=OrderType.objects.none())
+    # A store and an order type are always chosen (the first is preselected): no empty choice.
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none(), empty_label=None)
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label="—"
+    )
+    order_type = forms.ModelChoiceField(
+        label=_("Order type"), queryset=OrderType.objects.none(), empty_label=None
+    )
     phone = forms.CharField(
         label=_("Phone"),
         max_length=40,
@@ -174,11 +179,11 @@ class NewOrderForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     delivery_type = forms.ModelChoiceField(
-        label=_("Delivery type"), queryset=DeliveryType.objects.none(), required=False
+        label=_("Delivery type"), queryset=DeliveryType.objects.none(), required=False, empty_label="—"
     )
     delivery_address = forms.CharField(label=_("Delivery address"), max_length=500, required=False)
     payment_type = forms.ModelChoiceField(
-        label=_("Payment type"), queryset=PaymentType.objects.none(), required=False
+        label=_("Payment type"), queryset=PaymentType.objects.none(), required=False, empty_label="—"
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
