@@ -62,6 +62,7 @@ def load(ctx: DemoContext) -> None:
     User.objects.filter(groups__name__in=["Manager", "Head of sales"]).update(work_status=WorkStatus.ONLINE)
     _history(ctx, rng, stores, offers, HISTORY[ctx.size])
     _live(ctx, rng, stores, offers, LIVE[ctx.size])
+    _intake(ctx, rng, stores, offers)
 
 
 def _buyer_weights(customers: list[Customer]) -> list[float]:
@@ -428,6 +429,68 @@ def _live(ctx, rng, stores, offers, count) -> None:
         _backdate(order, moments[i], moved, since=now)
         created += 1
     ctx.log(f"  {created} open orders through the services")
+
+
+def _intake(ctx, rng, stores, offers) -> None:
+    """What a site sent today through intake, as integrations send it: call-back forms, orders with
+    delivery and payment codes nobody has mapped yet (created and flagged, the codes listed on the
+    mappings page), and one request the intake could not read (kept in the journal with its answer)."""
+    import json
+
+    from shopkeeper.intake import services as intake
+
+    skus = [o.sku for o in offers if not o.product.is_service]
+    fake = ctx.faker["en_US"]
+    requests: list[tuple[str, dict]] = []
+    for i, store in enumerate(stores[:2]):
+        requests.append(
+            (
+                "form",
+                {
+                    "store": store.code,
+                    "name": fake.first_name(),
+                    "phone": _phone(rng, store),
+                    "message": "Please call me back about the delivery time.",
+                    "page": "/product/" + rng.choice(skus).lower(),
+                    "external_id": f"callback-{300 + i}",
+                },
+            )
+        )
+    for i in range(3):
+        store = rng.choice(stores)
+        requests.append(
+            (
+                "native",
+                {
+                    "store": store.code,
+                    "external_id": f"app-{400 + i}",
+                    "channel": "web",
+                    "customer": {"first_name": fake.first_name(), "phone": _phone(rng, store)},
+                    "lines": [{"sku": rng.choice(skus), "quantity": "1"}],
+                    "delivery": {
+                        "type": rng.choice(["dpd-express", "boxberry"]),
+                        "address": {"text": fake.city()},
+                    },
+                    "payments": [{"type": "sbp-qr", "amount": "10.00", "status": "not_paid"}],
+                },
+            )
+        )
+    requests.append(
+        ("native", {"store": stores[0].code, "external_id": "app-499", "lines": "three t-shirts"})
+    )
+    since = timezone.now()
+    for i, (source, payload) in enumerate(requests):
+        entry = intake.inbound_journal(
+            source=source,
+            endpoint="intake",
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        outcome = intake.inbound_run(entry_id=entry.pk, verify=False)
+        if outcome.order_id:  # its customer dated with it (the order's time is taken before they are made)
+            at = since - dt.timedelta(seconds=len(requests) - i)  # in order, none in the future
+            _backdate(Order.objects.get(pk=outcome.order_id), at, at, since=since)
+    ctx.log(f"  {len(requests)} requests through intake")
 
 
 def _backdate(order: Order, at: dt.datetime, moved_at: dt.datetime, since: dt.datetime) -> None:
