@@ -98,3 +98,35 @@ def test_a_created_records_empty_fields_are_left_out(db):
     html = render_to_string("core/timeline.html", {"entries": [entry], "entity": "customer"})
     assert ">Phones</span>: +1</li>" in html and ">Flag</span>: no</li>" in html
     assert "Emails" not in html and "Note" not in html
+
+
+@pytest.mark.parametrize(
+    ("entity", "field"),
+    [
+        ("customer", "name"),
+        ("customer", "phones"),
+        ("customer", "emails"),
+        ("company", "contact"),
+        ("company", "tax_ids"),
+        ("store", "warehouses"),
+        ("inventory", "rows"),
+        ("custom_field", "label"),
+    ],
+)
+def test_changed_fields_read_in_the_readers_language(db, entity, field):
+    from shopkeeper.core.templatetags.shopkeeper import field_label
+
+    english = field_label(field, entity)
+    with translation.override("ru"):
+        assert field_label(field, entity) != english
+
+
+def test_a_price_change_names_its_price_type(db):
+    from shopkeeper.catalog.models import PriceType
+    from shopkeeper.core.templatetags.shopkeeper import field_label
+
+    PriceType.objects.update_or_create(code="retail", defaults={"name": "Retail"})
+    assert field_label("price.retail", "offer") == "Price (Retail)"
+    assert field_label("price.gone", "offer") == "Price (gone)"  # a price type removed since
+    with translation.override("ru"):
+        assert field_label("price.retail", "offer").startswith("Цена (")

@@ -42,6 +42,16 @@ def price_types() -> QuerySet[PriceType]:
     return PriceType.objects.order_by("position", "code")
 
 
+def price_type_names() -> dict[str, str]:
+    """Price type code -> its name in the reader's language (the default names are message ids)."""
+    from django.utils.translation import gettext
+
+    from shopkeeper.core.scope import reference
+
+    names = reference("price_type_names", lambda: dict(PriceType.objects.values_list("code", "name")))
+    return {code: gettext(name) for code, name in names.items()}
+
+
 def groups_tree() -> list[tuple[ProductGroup, int]]:
     """All groups in tree order with their depth (for select boxes and the sidebar of the list)."""
     groups = list(ProductGroup.objects.order_by("position", "name"))

@@ -58,6 +58,7 @@ REFERENCE_TTL = 30.0
 REFERENCE_MODELS = frozenset(
     {
         "stores.Store",
+        "catalog.PriceType",
         "orders.StoreOrderSettings",
         "orders.Transition",
         "orders.Transition_roles",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from shopkeeper.catalog.selectors import price_type_names
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.pagination import CountedPages
 from shopkeeper.stores.selectors import attach_store_and_manager
@@ -374,16 +375,10 @@ def company_list(request: HttpRequest) -> HttpResponse:
     template = (
         "customers/companies.html#table" if request.headers.get("HX-Request") else "customers/companies.html"
     )
-    names = _price_type_names()
+    names = price_type_names()
     for company in page:
         company.price_type_name = names.get(company.price_type, company.price_type)
     return render(request, template, {"page": page, "q": q})
-
-
-def _price_type_names() -> dict[str, str]:
-    from shopkeeper.catalog.models import PriceType
-
-    return {code: _(name) for code, name in PriceType.objects.values_list("code", "name")}
 
 
 # Bank detail keys the forms and the API write, as people read them (others show as sent).
@@ -409,7 +404,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customers/company_detail.html",
         {
             "company": company,
-            "price_type_name": _price_type_names().get(company.price_type, company.price_type),
+            "price_type_name": price_type_names().get(company.price_type, company.price_type),
             "bank_details": [(BANK_LABELS.get(k, k), v) for k, v in company.bank_details.items()],
             "custom_fields": customfields.shown("company", company.custom_fields),
             "timeline": timeline(entity="company", entity_id=company.pk),

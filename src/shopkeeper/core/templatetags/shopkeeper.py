@@ -175,7 +175,10 @@ def _model_for(entity: str):
 
         for model in apps.get_models():
             _MODELS.setdefault(model._meta.model_name, model)
-    return _MODELS.get(entity.replace("_", ""))
+    return _MODELS.get(_MODEL_NAMES.get(entity, entity.replace("_", "")))
+
+
+_MODEL_NAMES = {"custom_field": "customfielddefinition"}  # entities named otherwise than their model
 
 
 @register.filter
@@ -189,9 +192,15 @@ def field_label(field: str, entity: str = "") -> str:
             verbose = None
         if verbose:
             return str(verbose).capitalize()
+    kind, dot, code = field.partition(".")
+    if dot and kind == "price":  # a price of one price type (catalog offers: "price.retail")
+        from shopkeeper.catalog.selectors import price_type_names
+
+        return gettext("Price (%(type)s)") % {"type": price_type_names().get(code, code)}
     return str(FIELDS.get(field, field.replace("_", " ").capitalize()))
 
 
+# Changed fields that are no model field of their entity (lists of contacts, links, counts).
 FIELDS = {
     "lines": _("Items"),
     "payment": _("Payment"),
@@ -199,6 +208,15 @@ FIELDS = {
     "reservations": _("Reservations"),
     "role": _("Role"),
     "stores": _("Stores"),
+    "name": _("Name"),
+    "phones": _("Phones"),
+    "emails": _("Emails"),
+    "addresses": _("Addresses"),
+    "tags": _("Tags"),
+    "contact": _("Contact person"),
+    "tax_ids": _("Tax ids"),
+    "warehouses": _("Warehouses"),
+    "rows": _("Rows"),
 }
 
 
