@@ -238,7 +238,9 @@ def test_company_contact_is_found_and_picked_not_typed_as_an_id(
     assert f'value="{boris.pk}"' in manager_client.get(candidates_url, {"q": "petrov"}).content.decode()
 
 
-def test_a_duplicate_is_found_and_merged_from_the_card(manager_client, make_customer, store):
+def test_a_duplicate_is_found_and_merged_from_the_card(
+    manager_client, make_customer, store, django_assert_max_num_queries
+):
     from shopkeeper.stores.models import Store
 
     card = make_customer(first_name="Anna", last_name="Petrova", phone="+79151234567")
@@ -249,7 +251,8 @@ def test_a_duplicate_is_found_and_merged_from_the_card(manager_client, make_cust
     candidates_url = reverse("customers:merge_candidates", args=[card.pk])
     assert 'data-testid="merge-search"' in manager_client.get(card_url).content.decode()
     # Others of the same store only: not the card's customer, not another store's.
-    found = manager_client.get(candidates_url, {"q": "petrova"}).content.decode()
+    with django_assert_max_num_queries(11):
+        found = manager_client.get(candidates_url, {"q": "petrova"}).content.decode()
     assert f'name="merged" value="{twin.pk}" required checked' in found
     assert f'value="{card.pk}"' not in found and f'value="{other_store.pk}"' not in found
     # Merging without a pick says what to do, on the card.
