@@ -391,7 +391,7 @@ def _live(ctx, rng, stores, offers, count) -> None:
     created = 0
     for i in range(count):
         store = rng.choice(stores)
-        fake = ctx.faker[{"moscow": "ru_RU", "kyiv": "uk_UA"}.get(store.code, "en_US")]
+        fake = _faker(ctx, store)
         if regulars.get(store.pk) and rng.random() < 0.4:
             first, last, phone = rng.choice(regulars[store.pk])
             email = ""
@@ -440,7 +440,7 @@ def _intake(ctx, rng, stores, offers) -> None:
     from shopkeeper.intake import services as intake
 
     skus = [o.sku for o in offers if not o.product.is_service]
-    fake = ctx.faker["en_US"]
+
     requests: list[tuple[str, dict]] = []
     for i, store in enumerate(stores[:2]):
         requests.append(
@@ -448,7 +448,7 @@ def _intake(ctx, rng, stores, offers) -> None:
                 "form",
                 {
                     "store": store.code,
-                    "name": fake.first_name(),
+                    "name": _faker(ctx, store).first_name(),
                     "phone": _phone(rng, store),
                     "message": "Please call me back about the delivery time.",
                     "page": "/product/" + rng.choice(skus).lower(),
@@ -465,11 +465,11 @@ def _intake(ctx, rng, stores, offers) -> None:
                     "store": store.code,
                     "external_id": f"app-{400 + i}",
                     "channel": "web",
-                    "customer": {"first_name": fake.first_name(), "phone": _phone(rng, store)},
+                    "customer": {"first_name": _faker(ctx, store).first_name(), "phone": _phone(rng, store)},
                     "lines": [{"sku": rng.choice(skus), "quantity": "1"}],
                     "delivery": {
                         "type": rng.choice(["dpd-express", "boxberry"]),
-                        "address": {"text": fake.city()},
+                        "address": {"text": _faker(ctx, store).city()},
                     },
                     "payments": [{"type": "sbp-qr", "amount": "10.00", "status": "not_paid"}],
                 },
@@ -491,6 +491,11 @@ def _intake(ctx, rng, stores, offers) -> None:
             at = since - dt.timedelta(seconds=len(requests) - i)  # in order, none in the future
             _backdate(Order.objects.get(pk=outcome.order_id), at, at, since=since)
     ctx.log(f"  {len(requests)} requests through intake")
+
+
+def _faker(ctx, store: Store):
+    """Names and places of the store's country."""
+    return ctx.faker[{"moscow": "ru_RU", "kyiv": "uk_UA"}.get(store.code, "en_US")]
 
 
 def _backdate(order: Order, at: dt.datetime, moved_at: dt.datetime, since: dt.datetime) -> None:
