@@ -273,6 +273,11 @@ def test_a_duplicate_is_found_and_merged_from_the_card(
     body = manager_client.get(card_url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Customers of different stores cannot be merged." not in body
     assert manager_client.post(merge, {"survivor": "x", "merged": twin.pk}).status_code == 404
+    assert (
+        manager_client.post(merge, {"survivor": "²", "merged": "²"}).status_code == 404
+    )  # a digit, no number
+    bad = manager_client.post(merge, {"survivor": card.pk, "merged": "²", "from": "card"})
+    assert bad["Location"] == card_url
 
 
 def test_segments_page_and_filter(manager_client, make_customer):

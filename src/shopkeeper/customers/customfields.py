@@ -101,8 +101,8 @@ def _text(defn: CustomFieldDefinition, value: Any) -> str:
                 labels = {c.get("code"): c.get("label") for c in defn.choices if isinstance(c, dict)}
                 return str(labels.get(value) or value)
     except (InvalidOperation, ValueError):
-        pass
-    return str(value)
+        return str(value)
+    return str(value)  # a string or a text
 
 
 def shown(entity: str, values: dict[str, Any] | None) -> list[tuple[str, str]]:

@@ -124,6 +124,15 @@ class ContactForm(StyledFormMixin, forms.Form):
     position = forms.CharField(label=_("Position"), required=False, max_length=100)
 
 
+class MergeForm(forms.Form):
+    """The duplicates queue's and the card's merge: `merged` goes into `survivor`."""
+
+    survivor = forms.IntegerField(min_value=1)
+    merged = forms.IntegerField(
+        min_value=1, error_messages={"required": _("Find the duplicate and choose it among the matches.")}
+    )
+
+
 class BulkForm(forms.Form):
     ACTIONS = [
         ("tag", _("Add tag")),

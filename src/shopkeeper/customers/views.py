@@ -23,7 +23,7 @@ from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import customfields, dedupe, selectors, services
 from .filters import CustomerFilterForm
-from .forms import BulkForm, CompanyForm, ContactForm, CustomerForm, NoteForm, SegmentForm
+from .forms import BulkForm, CompanyForm, ContactForm, CustomerForm, MergeForm, NoteForm, SegmentForm
 from .models import Company, Customer, DuplicateCandidate, SavedView, Segment
 from .segments import segment_save
 
@@ -317,13 +317,16 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 def customer_merge(request: HttpRequest) -> HttpResponse:
     """Merge from the duplicates queue, or from a customer's card (`from=card`: a duplicate found there
     is merged into the card's customer, and any problem is told on the card)."""
+    form = MergeForm(request.POST)
+    form.is_valid()  # what is valid is in cleaned_data; a bad or missing id finds no customer
+    ids = form.cleaned_data
     visible = _customers(request)
-    survivor = get_object_or_404(visible, pk=_id(request.POST.get("survivor")))
+    survivor = get_object_or_404(visible, pk=ids.get("survivor") or 0)
     back = redirect("customers:detail", pk=survivor.pk) if request.POST.get("from") == "card" else None
-    if back is not None and not _id(request.POST.get("merged")):
-        messages.error(request, _("Find the duplicate and choose it among the matches."))
+    if back is not None and "merged" in form.errors:
+        messages.error(request, " ".join(form.errors["merged"]))
         return back
-    merged = get_object_or_404(visible, pk=_id(request.POST.get("merged")))
+    merged = get_object_or_404(visible, pk=ids.get("merged") or 0)
     try:
         dedupe.customer_merge(survivor=survivor, merged=merged, actor=_actor(request))
     except ValueError as exc:
@@ -331,11 +334,6 @@ def customer_merge(request: HttpRequest) -> HttpResponse:
         return back or redirect("customers:duplicates")
     messages.success(request, _("Merged into %(name)s.") % {"name": survivor})
     return redirect("customers:detail", pk=survivor.pk)
-
-
-def _id(value: str | None) -> int:
-    """A posted id, or 0 (no row has it) for anything else."""
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 @permission_required("customers.change_customer", raise_exception=True)
