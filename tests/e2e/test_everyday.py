@@ -191,3 +191,19 @@ def test_a_duplicate_is_merged_from_the_customer_card(admin_page, shop, shot):
     olya.refresh_from_db()
     assert olya.merged_into_id == olga.pk
     assert not page.console_errors, page.console_errors
+
+
+def test_status_badges_wear_their_colours_wherever_they_show(admin_page, shop):
+    """The settings list and the customer card paint statuses as the order list does; a light colour
+    (Awaiting payment's yellow) gets dark text, a dark one white."""
+    page = admin_page
+    page.goto("/orders/settings/")
+    badges = page.locator(".sk-status")
+    expect(badges.first).to_have_css("background-color", "rgb(13, 110, 253)")  # New, #0d6efd
+    expect(badges.first).to_have_css("color", "rgb(255, 255, 255)")
+    yellow = page.locator(".sk-status[data-color='#ffc107']")
+    expect(yellow).to_have_css("color", "rgb(33, 37, 41)")
+    order = orders_fixtures.create_order(shop, phone="+1 212 555 0190", first_name="Ruth")
+    page.goto(f"/customers/{order.customer_id}/")
+    card = page.locator("[data-testid=order-row] .sk-status").first
+    expect(card).to_have_css("background-color", "rgb(13, 110, 253)")

@@ -234,7 +234,11 @@ def dictionary_form(model):
         ]
     elif model is DeliveryType:
         fields = [*fields[:2], "default_cost", *fields[2:]]
-    widgets = {"color": forms.TextInput(attrs={"type": "color"})} if model is Status else {}
+    widgets = (
+        {"color": forms.TextInput(attrs={"type": "color", "class": "form-control-color"})}
+        if model is Status
+        else {}
+    )
     return forms.modelform_factory(model, form=DictionaryForm, fields=fields, widgets=widgets)
 
 

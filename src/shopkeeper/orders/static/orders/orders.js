@@ -2,13 +2,6 @@
 (function () {
   "use strict";
 
-  function paintStatuses(root) {
-    root.querySelectorAll(".sk-status[data-color]").forEach(function (el) {
-      el.style.backgroundColor = el.dataset.color;
-      el.style.color = "#fff";
-    });
-  }
-
   // --- live list ---------------------------------------------------------------------------
   function startLive() {
     var table = document.querySelector("table.sk-orders");
@@ -55,9 +48,9 @@
           if (existing) existing.replaceWith(row); else tbody.insertBefore(row, tbody.firstChild);
           row.classList.add("sk-highlight");
         });
+        window.shopkeeper.bind(tbody);
         var empty = document.querySelector("[data-testid=no-orders]");
         if (empty) empty.remove();
-        paintStatuses(tbody);
       });
   }
 
@@ -192,7 +185,5 @@
     }
   });
 
-  function init() { paintStatuses(document); startLive(); }
-  if (document.readyState !== "loading") init(); else document.addEventListener("DOMContentLoaded", init);
-  document.addEventListener("htmx:afterSettle", function (event) { paintStatuses(event.target); });
+  if (document.readyState !== "loading") startLive(); else document.addEventListener("DOMContentLoaded", startLive);
 })();
