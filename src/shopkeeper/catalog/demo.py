@@ -44,6 +44,13 @@ FAMILIES = {
     "kitchen": (["Ceramic mug", "French press", "Chef knife", "Cutting board", "Tea kettle"], 8, 120),
     "textiles": (["Wool blanket", "Linen pillowcase", "Bath towel", "Throw pillow"], 15, 150),
 }
+# A family's products after the first are its lines ("Bath towel Aurora"), as a store names its range;
+# the count reaches 30 at size L.
+LINES = [
+    "Aurora", "Nord", "Terra", "Vega", "Atlas", "Breeze", "Cedar", "Drift", "Ember", "Fjord",
+    "Glacier", "Harbor", "Iris", "Juniper", "Kestrel", "Lumen", "Meadow", "Nova", "Orbit", "Pulse",
+    "Quartz", "Ridge", "Sierra", "Tundra", "Umber", "Vista", "Willow", "Zephyr", "Alto", "Basalt",
+]  # fmt: skip
 WAREHOUSES = [
     ("central", "Central warehouse", 10),
     ("east", "East warehouse", 20),
@@ -87,6 +94,7 @@ def load(ctx: DemoContext) -> None:
                     variants = [(c, s) for c in rng.sample(COLOURS, 2) for s in SIZES]
                 else:
                     variants = [(c, None) for c in rng.sample(COLOURS, rng.randint(1, 3))]
+                title = f"{base} {LINES[n - 1]}" if n else base
                 offers = []
                 retail = rng.uniform(low, high)
                 for colour, size in variants:
@@ -97,7 +105,7 @@ def load(ctx: DemoContext) -> None:
                     offers.append(
                         {
                             "sku": sku,
-                            "name": f"{base} {colour}" + (f" {size}" if size else ""),
+                            "name": f"{title} {colour}" + (f" {size}" if size else ""),
                             "barcode": str(rng.randint(10**12, 10**13 - 1)),
                             "properties": properties,
                             "weight": Decimal(str(round(rng.uniform(0.1, 2.0), 3))),
@@ -107,7 +115,6 @@ def load(ctx: DemoContext) -> None:
                         }
                     )
                 if offers:
-                    title = f"{base} #{n + 1}" if n else base
                     created = services.product_create(
                         name=title,
                         external_id=f"demo-{key}",
