@@ -15,7 +15,7 @@ REFERENCE = """{% load i18n shopkeeper %}<ol class="list-unstyled sk-timeline mb
 {% for c in entries %}
   <li class="sk-timeline-item">
     <div class="small text-body-secondary">{{ c.at|date:"SHORT_DATETIME_FORMAT" }} · {% if c.actor_type == "user" %}<i class="bi bi-person"></i>{% elif c.actor_type == "api_key" %}<i class="bi bi-key"></i>{% elif c.actor_type == "rule" %}<i class="bi bi-lightning"></i>{% else %}<i class="bi bi-gear"></i>{% endif %} {{ c.actor_label }}{% if c.source %} · {{ c.source }}{% endif %}</div>
-    <div>{% if c.entity != entity %}<span class="fw-semibold">{{ c.entity|entity_label }}</span> {% endif %}{{ c.action|action_label }}</div>
+    <div>{% if c.entity != entity %}<span class="fw-semibold">{{ c.entity|entity_label }}</span> {{ c.action|action_label }}{% else %}{{ c.action|action_label|capfirst }}{% endif %}</div>
     {% if c.action == "commented" %}<div class="sk-comment">{{ c.changes.comment.1 }}</div>
     {% elif c.entity == "note" %}<div class="sk-comment">{{ c.changes.text.1 }}</div>
     {% elif c.changes %}<ul class="small mb-0 ps-3">{% for field, pair in c.changes.items %}{% if pair.0 is None and pair.1 in nothing %}{% else %}<li><span class="text-body-secondary">{{ field|field_label:c.entity }}</span>: {% if pair.0 is not None %}<del>{% change_text pair.0 c.entity field %}</del> → {% endif %}{% change_text pair.1 c.entity field %}</li>{% endif %}{% endfor %}</ul>{% endif %}

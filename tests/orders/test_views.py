@@ -127,7 +127,7 @@ def test_card_status_lines_payment_and_comment(head_client, make_order, statuses
     assert order.payment_status == "partly_paid"
     html = head_client.get(f"/orders/{order.pk}/").content.decode()
     assert "Customer asked to hurry" in html
-    assert "status changed" in html
+    assert "Status changed" in html
 
 
 def test_illegal_transition_shows_a_message(head_client, make_order, statuses):
@@ -457,7 +457,7 @@ def test_card_history_names_the_stock_moves(head_client, make_order):
     page = head_client.get(f"/orders/{order.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "stock reserved" in html and "stock written off" in html
+    assert "Stock reserved" in html and "Stock written off" in html
     assert html.count("TSHIRT-RED-M × 2") >= 2  # the reservation and the write-off, not line ids
 
 

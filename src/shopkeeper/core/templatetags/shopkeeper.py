@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -367,10 +368,10 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
     action = test("c.action", scope)
 
     def what() -> str:
-        text = show(action_label(value("c.action", scope)))
-        if c_entity != entity:
-            text = f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {text}'
-        return text
+        label = action_label(value("c.action", scope))
+        if c_entity == entity:  # the card's own record: "Created", not "created"
+            return show(capfirst(label))
+        return f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {show(label)}'
 
     if isinstance(action, str) and isinstance(c_entity, str):
         what_html = once(memo, ("what", action, c_entity), what)
