@@ -93,6 +93,15 @@ def _demo_orders_look_real():
         live.aggregate(Max("created_at"))["created_at__max"]
         <= Order.objects.aggregate(Max("updated_at"))["updated_at__max"]
     )
+    # An order's timeline (newest id first) runs back in time: its reservation is not dated today.
+    from itertools import groupby
+
+    from shopkeeper.core.models import Change
+
+    rows = Change.objects.filter(entity="order").order_by("entity_id", "id").values_list("entity_id", "at")
+    for order_id, entries in groupby(rows, key=lambda row: row[0]):
+        times = [at for _id, at in entries]
+        assert times == sorted(times), (order_id, times)
     # The intake inbox has something to show: flagged call-backs and unmapped codes, one failed request.
     from shopkeeper.intake.models import CodeMapping, EntryStatus, InboundRequest
 

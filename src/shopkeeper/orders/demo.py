@@ -365,10 +365,16 @@ def _reserve_open() -> None:
     """The history's open orders (new to assembling) hold their stock as orders created through the
     services do, shortages flagged on the order; shipped and final ones hold none."""
     actor = Actor(type=ActorType.SYSTEM, label="demo", source="demo")
+    since = timezone.now()
     for order in Order.objects.filter(is_final=False, stock_state="").select_related("store", "status"):
         problems = services._apply_stock(order, StockAction.RESERVE, actor)
         services._set_problems(order, problems)
         order.save(update_fields=["stock_state", "problems", "needs_attention"])
+        # On its timeline the reservation is the newest entry: dated with the order's last move, not
+        # with the minute the demo was loaded.
+        Change.objects.filter(entity="order", entity_id=order.pk, at__gte=since).update(
+            at=order.status_changed_at
+        )
 
 
 def _live(ctx, rng, stores, offers, count) -> None:
@@ -510,9 +516,15 @@ def _backdate(order: Order, at: dt.datetime, moved_at: dt.datetime, since: dt.da
         status_changed_at=changed_at,
         overdue_at=services._overdue_at(order.status, changed_at),
     )
+    # Its change-log rows up to the first status change (its creation and the stock it reserved) are
+    # dated with the order, the rest with the move.
     rows = Change.objects.filter(entity="order", entity_id=order.pk)
-    rows.filter(action="created").update(at=at)
-    rows.exclude(action="created").update(at=changed_at)
+    first_move = rows.filter(action="status_changed").order_by("id").values_list("id", flat=True).first()
+    if first_move is None:
+        rows.update(at=at)
+    else:
+        rows.filter(id__lt=first_move).update(at=at)
+        rows.filter(id__gte=first_move).update(at=changed_at)
     if order.customer_id:
         Customer.objects.filter(pk=order.customer_id, created_at__gte=since).update(created_at=at)
         Change.objects.filter(entity="customer", entity_id=order.customer_id, at__gte=since).update(at=at)

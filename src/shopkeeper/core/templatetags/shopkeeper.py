@@ -371,7 +371,9 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         label = action_label(value("c.action", scope))
         if c_entity == entity:  # the card's own record: "Created", not "created"
             return show(capfirst(label))
-        return f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {show(label)}'
+        return (
+            f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {show(label)}'
+        )
 
     if isinstance(action, str) and isinstance(c_entity, str):
         what_html = once(memo, ("what", action, c_entity), what)
