@@ -177,6 +177,33 @@ def test_merge_resolves_queue(store, make_customer):
     assert DuplicateCandidate.objects.get().status == DuplicateStatus.MERGED
 
 
+def test_merge_points_the_queue_at_the_survivor(store, make_customer):
+    """Three records of one person: once B is merged into A, "C looks like B" asks about A instead; a
+    pair already decided is not asked again."""
+    a = make_customer(phone="+79151234567")
+    b = make_customer(phone="+79151234567")
+    c = make_customer(phone="+79151234567")
+    pairs = {(d.customer_id, d.other_id) for d in DuplicateCandidate.objects.all()}
+    assert pairs == {(b.pk, a.pk), (c.pk, a.pk), (c.pk, b.pk)}
+    dedupe.customer_merge(survivor=a, merged=b, actor=ACTOR)
+    open_pairs = DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN)
+    assert {(d.customer_id, d.other_id) for d in open_pairs} == {(c.pk, a.pk)}
+    assert DuplicateCandidate.objects.count() == 3  # nothing deleted: "C looks like B" is settled
+
+    # Merged the other way, the older record into the newer one, C's question follows to B.
+    d = make_customer(phone="+79169990000")
+    e = make_customer(phone="+79169990000")
+    f = make_customer(phone="+79169990000")
+    DuplicateCandidate.objects.filter(customer=f, other=e).update(status=DuplicateStatus.DISMISSED)
+    dedupe.customer_merge(survivor=e, merged=d, actor=ACTOR)
+    rows = DuplicateCandidate.objects.filter(customer__in=[d, e, f])
+    assert {(r.customer_id, r.other_id, r.status) for r in rows} == {
+        (e.pk, d.pk, DuplicateStatus.MERGED),
+        (f.pk, d.pk, DuplicateStatus.MERGED),  # F and E were judged apart already
+        (f.pk, e.pk, DuplicateStatus.DISMISSED),
+    }
+
+
 def test_match_follows_merged_external_id(store, make_customer):
     a = make_customer()
     b = make_customer(external_id="ext-9")
@@ -231,3 +258,24 @@ def test_erase_anonymises_and_keeps_row(store, make_customer):
     assert customer.first_name == "" and customer.erased_at is not None
     assert not customer.phones.exists() and not customer.emails.exists()
     assert Change.objects.filter(entity="customer", entity_id=customer.pk, action="erased").exists()
+
+
+def test_migration_points_stale_candidates_at_the_survivor(store, make_customer):
+    """Queues from before merges followed through: "C looks like B" with B merged into A reads "C looks
+    like A"; a pair whose both records are now one customer is settled."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("shopkeeper.customers.migrations.0009_candidates_follow_merges")
+    a = make_customer(phone="+79151234567")
+    b = make_customer(phone="+79151234567")
+    c = make_customer(phone="+79151234567")
+    Customer.objects.filter(pk=b.pk).update(merged_into=a)  # merged as before, the queue left as it was
+    migration.follow_merges(apps, None)
+    rows = {(d.customer_id, d.other_id, d.status) for d in DuplicateCandidate.objects.all()}
+    assert rows == {
+        (b.pk, a.pk, DuplicateStatus.MERGED),  # B and A are one customer now
+        (c.pk, a.pk, DuplicateStatus.OPEN),
+        (c.pk, b.pk, DuplicateStatus.MERGED),  # C and A are asked about already
+    }

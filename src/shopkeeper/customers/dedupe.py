@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,6 +113,27 @@ def _survivor_fill(survivor: Customer, merged: Customer) -> dict[str, list]:
     return changes
 
 
+def _candidates_follow(survivor: Customer, merged: Customer) -> None:
+    """The merged customer's other open candidates now concern the survivor: "C looks like B" becomes
+    "C looks like A" when B is merged into A (the newer record first, as the queue has them), so the
+    queue never offers a merge into a merged customer. A pair the queue already holds, open or decided,
+    is not asked again."""
+    now = timezone.now()
+    rows = DuplicateCandidate.objects.filter(
+        Q(customer=merged) | Q(other=merged), status=DuplicateStatus.OPEN
+    )
+    for row in rows.select_related("customer", "other"):
+        third = row.other if row.customer_id == merged.pk else row.customer
+        newer, older = sorted((third, survivor), key=lambda c: c.pk, reverse=True)
+        known = DuplicateCandidate.objects.filter(customer=newer, other=older).exists()
+        if third.merged_into_id or known:
+            row.status, row.resolved_at = DuplicateStatus.MERGED, now
+            row.save(update_fields=["status", "resolved_at"])
+        else:
+            row.customer, row.other = newer, older
+            row.save(update_fields=["customer", "other"])
+
+
 @transaction.atomic
 def customer_merge(*, survivor: Customer, merged: Customer, actor: Actor) -> Customer:
     """Move everything of `merged` to `survivor` and mark `merged` as merged into it.
@@ -158,10 +179,7 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: Actor) -> Cus
     DuplicateCandidate.objects.filter(
         customer__in=[survivor, merged], other__in=[survivor, merged], status=DuplicateStatus.OPEN
     ).update(status=DuplicateStatus.MERGED, resolved_at=timezone.now())
-    # The merged customer's other open candidates now concern the survivor.
-    DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN, customer=merged).exclude(
-        other=survivor
-    ).update(status=DuplicateStatus.MERGED, resolved_at=timezone.now())
+    _candidates_follow(survivor, merged)
     filled = _survivor_fill(survivor, merged)
     now = timezone.now()
     merged.merged_into = survivor

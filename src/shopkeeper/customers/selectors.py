@@ -416,7 +416,10 @@ def duplicates_open(*, user=None, store_ids=None) -> QuerySet[DuplicateCandidate
     visible = customers_visible(user=user, store_ids=store_ids)
     return (
         DuplicateCandidate.objects.filter(
-            status=DuplicateStatus.OPEN, customer__in=visible, customer__merged_into__isnull=True
+            status=DuplicateStatus.OPEN,
+            customer__in=visible,
+            customer__merged_into__isnull=True,
+            other__merged_into__isnull=True,
         )
         .select_related("customer__store", "other__store", "store")
         .prefetch_related("customer__phones", "customer__emails", "other__phones", "other__emails")
