@@ -14,7 +14,7 @@ from shopkeeper.core.models import Change
 REFERENCE = """{% load i18n shopkeeper %}<ol class="list-unstyled sk-timeline mb-0" data-testid="timeline">
 {% for c in entries %}
   <li class="sk-timeline-item">
-    <div class="small text-body-secondary">{{ c.at|date:"SHORT_DATETIME_FORMAT" }} · {% if c.actor_type == "user" %}<i class="bi bi-person"></i>{% elif c.actor_type == "api_key" %}<i class="bi bi-key"></i>{% elif c.actor_type == "rule" %}<i class="bi bi-lightning"></i>{% else %}<i class="bi bi-gear"></i>{% endif %} {{ c.actor_label }}{% if c.source %} · {{ c.source }}{% endif %}</div>
+    <div class="small text-body-secondary">{{ c.at|date:"SHORT_DATETIME_FORMAT" }} · {% if c.actor_type == "user" %}<i class="bi bi-person"></i>{% elif c.actor_type == "api_key" %}<i class="bi bi-key"></i>{% elif c.actor_type == "rule" %}<i class="bi bi-lightning"></i>{% else %}<i class="bi bi-gear"></i>{% endif %} {{ c|actor_name }}{% if c.source %} · {{ c.source }}{% endif %}</div>
     <div>{% if c.entity != entity %}<span class="fw-semibold">{{ c.entity|entity_label }}</span> {{ c.action|action_label }}{% else %}{{ c.action|action_label|capfirst }}{% endif %}</div>
     {% if c.action == "commented" %}<div class="sk-comment">{{ c.changes.comment.1 }}</div>
     {% elif c.entity == "note" %}<div class="sk-comment">{{ c.changes.text.1 }}</div>
@@ -130,3 +130,23 @@ def test_a_price_change_names_its_price_type(db):
     assert field_label("price.gone", "offer") == "Price (gone)"  # a price type removed since
     with translation.override("ru"):
         assert field_label("price.retail", "offer").startswith("Цена (")
+
+
+def test_a_user_reads_by_name_while_their_account_is_active(make_user):
+    """The entry names the person ("Mia Manager"), not their sign-in; a former user, an API key and the
+    system read as the change stored them. The reference template renders the same names."""
+    mia = make_user("mia", first_name="Mia", last_name="Manager")
+    gone = make_user("gone", first_name="Gone", last_name="Person")
+    gone.is_active = False
+    gone.save()
+    entries = [
+        _change(actor_id=mia.pk, actor_label="mia"),
+        _change(actor_id=gone.pk, actor_label="gone"),
+        _change(actor_type="api_key", actor_id=mia.pk, actor_label="Website <key>"),
+    ]
+    context = {"entries": entries, "entity": "order", "nothing": NOTHING}
+    html = render_to_string("core/timeline.html", context)
+    assert "Mia Manager" in html and ">mia<" not in html
+    assert "gone" in html and "Gone Person" not in html
+    assert "Website &lt;key&gt;" in html
+    assert html == engines["django"].from_string(REFERENCE).render(context)

@@ -153,12 +153,7 @@ def _history(ctx, rng, stores, offers, count) -> None:
                             "status": [None, "new"],
                             "total": [None, str(o.total)],
                         },
-                        actor_type=ActorType.API_KEY
-                        if o.channel and o.channel.code == "web"
-                        else ActorType.USER,
-                        actor_label="site"
-                        if o.channel and o.channel.code == "web"
-                        else (o.manager.username if o.manager else "system"),
+                        **_actor_of(o, site=bool(o.channel and o.channel.code == "web")),
                         source="demo",
                     )
                 )
@@ -170,8 +165,7 @@ def _history(ctx, rng, stores, offers, count) -> None:
                             entity_id=o.pk,
                             action="status_changed",
                             changes={"status": ["new", o.status.code]},
-                            actor_type=ActorType.USER,
-                            actor_label=o.manager.username if o.manager else "system",
+                            **_actor_of(o),
                             source="demo",
                         )
                     )
@@ -335,6 +329,19 @@ def _history(ctx, rng, stores, offers, count) -> None:
     ctx.log(f"  {sum(counters.values())} historical orders")
 
 
+def _actor_of(order: Order, *, site: bool = False) -> dict:
+    """Who wrote a history order's change: the site (its API key), its manager, or the system."""
+    if site:
+        return {"actor_type": ActorType.API_KEY, "actor_label": "site"}
+    if order.manager:
+        return {
+            "actor_type": ActorType.USER,
+            "actor_id": order.manager_id,
+            "actor_label": order.manager.username,
+        }
+    return {"actor_type": ActorType.SYSTEM, "actor_label": "system"}
+
+
 def _customers_since_first_order(rng: random.Random) -> None:
     """The demo's customers were written today; each became a customer some time before their first
     order (the "created" entry of their timeline with them), the others some time in the year."""
@@ -427,10 +434,12 @@ def _live(ctx, rng, stores, offers, count) -> None:
             )
         order = services.order_create(data=data, actor=actor)
         move = rng.random()
+        # The order's manager moves it on (the site only sent it).
+        mover = Actor.for_user(order.manager, source="demo") if order.manager else actor
         if move < 0.35:
-            services.order_set_status(order=order, status=statuses["confirmed"], actor=actor)
+            services.order_set_status(order=order, status=statuses["confirmed"], actor=mover)
         elif move < 0.5:
-            services.order_set_status(order=order, status=statuses["assembling"], actor=actor)
+            services.order_set_status(order=order, status=statuses["assembling"], actor=mover)
         moved = min(now, moments[i] + dt.timedelta(minutes=rng.uniform(5, 240)))
         _backdate(order, moments[i], moved, since=now)
         created += 1

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shopkeeper.core.dates import formatter
 from shopkeeper.core.models import Change
+from shopkeeper.core.scope import reference
 
 register = template.Library()
 
@@ -272,6 +273,27 @@ _GEAR = '<i class="bi bi-gear"></i>'
 _CHANGE_FIELDS = frozenset({"at", "entity", "action", "changes", "actor_type", "actor_label", "source"})
 
 
+def _user_names() -> dict[int, str]:
+    """Active users' names as people read them (full name, else username), kept with the process's
+    reference rows (`core.scope`) as the users are."""
+    from shopkeeper.accounts.selectors import active_users  # accounts builds on core, not the reverse
+
+    return reference(
+        ("user_names",), lambda: {u.pk: u.get_full_name() or u.get_username() for u in active_users()}
+    )
+
+
+@register.filter
+def actor_name(change: Change, names: dict[int, str] | None = None) -> str:
+    """Who made a change, as a timeline shows them: a user by name while their account is active, else
+    (an API key, a rule, the system, a former user) by the label stored with the change."""
+    if change.actor_type == "user" and change.actor_id is not None:
+        found = (names if names is not None else _user_names()).get(change.actor_id)
+        if found:
+            return found
+    return change.actor_label
+
+
 def _lookup(path: str, scope: dict[str, Any]) -> Any:
     """`Variable(path).resolve(scope)`, or `_MISSING`. The steps a timeline takes on a change row and on
     the JSON it stores (a field of the row, a key of a dict that has it, an index of a list) are taken
@@ -360,9 +382,16 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         )
     icon = _ICONS.get(test("c.actor_type", scope), _GEAR)
     source = test("c.source", scope)
+    if isinstance(c, Change):
+        names = memo.get("users")
+        if names is None:
+            names = memo["users"] = _user_names()
+        actor = show(actor_name(c, names))
+    else:
+        actor = show(value("c.actor_label", scope))
     head = (
         f'\n  <li class="sk-timeline-item">\n    <div class="small text-body-secondary">{at} · {icon} '
-        f"{show(value('c.actor_label', scope))}{f' · {show(source)}' if source else ''}</div>\n"
+        f"{actor}{f' · {show(source)}' if source else ''}</div>\n"
     )
     c_entity = test("c.entity", scope)
     action = test("c.action", scope)
