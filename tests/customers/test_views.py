@@ -336,3 +336,64 @@ def test_cards_show_custom_fields_by_label_as_their_type_reads(manager_client, m
     company_body = manager_client.get(reverse("customers:company_detail", args=[company.pk])).content.decode()
     assert 'VIP &lt;client&gt;</dt><dd class="col-7">No</dd>' in company_body
     assert 'Tier</dt><dd class="col-7">Gold &lt;tier&gt;</dd>' in company_body
+
+
+def _earlier_url(body: str) -> str | None:
+    """The address of a timeline's "Show earlier" button, if it has one."""
+    import html
+    import re
+
+    found = re.search(r'hx-get="([^"]+)"[^>]*data-testid="timeline-earlier"', body)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_timeline_shows_the_newest_and_earlier_ones_page_by_page(client, make_user, make_customer):
+    """A long history is not cut off: the card shows the newest entries and "Show earlier" brings the
+    rest, a page at a time, until none are left; someone who may not see the customer gets a 404."""
+    from shopkeeper.core.selectors import TIMELINE_PAGE
+    from shopkeeper.customers.services import note_add
+
+    from .conftest import ACTOR
+
+    me = make_user("own")
+    CustomerVisibility.objects.create(user=me, own_only=True)
+    customer, other = make_customer(), make_customer()
+    customer.manager = me
+    customer.save(update_fields=["manager"])
+    notes = [f"note number {i:03d}" for i in range(TIMELINE_PAGE * 2 + 5)]
+    for text in notes:
+        note_add(customer=customer, text=text, actor=ACTOR)
+    client.force_login(me)
+    body = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    first = [n for n in notes if n in body]
+    assert first == notes[-TIMELINE_PAGE:]  # the newest
+    seen, pages = set(first), 0
+    while url := _earlier_url(body):
+        assert url.startswith(reverse("customers:timeline", args=[customer.pk]) + "?before=")
+        body = client.get(url).content.decode()
+        seen |= {n for n in notes if n in body}
+        pages += 1
+    assert pages == 2 and seen == set(notes)  # then the rest, every note once shown
+    assert "Created" in body  # the oldest entry last: the customer's creation
+    assert client.get(reverse("customers:timeline", args=[other.pk])).status_code == 404
+    # A "before" that is no id reads as the newest page; after the oldest entry there is nothing.
+    assert client.get(reverse("customers:timeline", args=[customer.pk]), {"before": "²"}).status_code == 200
+    assert client.get(reverse("customers:timeline", args=[customer.pk]), {"before": "1"}).content == b""
+
+
+def test_company_timeline_earlier_entries_follow_company_visibility(client, make_user, manager, store):
+    from shopkeeper.customers.services import company_create, note_add
+
+    from .conftest import ACTOR
+
+    company = company_create(store=store, legal_name="Acme LLC", actor=ACTOR)
+    for i in range(3):
+        note_add(company=company, text=f"memo {i}", actor=ACTOR)
+    url = reverse("customers:company_timeline", args=[company.pk])
+    client.force_login(manager)
+    body = client.get(url, {"before": "999999999"}).content.decode()
+    assert "memo 0" in body and "memo 2" in body and "timeline-earlier" not in body
+    limited = make_user("limited")
+    CustomerVisibility.objects.create(user=limited, own_only=True)
+    client.force_login(limited)
+    assert client.get(url).status_code == 404

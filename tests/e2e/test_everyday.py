@@ -207,3 +207,20 @@ def test_status_badges_wear_their_colours_wherever_they_show(admin_page, shop):
     page.goto(f"/customers/{order.customer_id}/")
     card = page.locator("[data-testid=order-row] .sk-status").first
     expect(card).to_have_css("background-color", "rgb(13, 110, 253)")
+
+
+def test_a_long_timeline_shows_earlier_entries_on_request(admin_page, shop):
+    from shopkeeper.core.selectors import TIMELINE_PAGE
+    from shopkeeper.customers.services import note_add
+
+    order = orders_fixtures.create_order(shop, phone="+1 212 555 0191", first_name="Nora")
+    for i in range(TIMELINE_PAGE + 2):
+        note_add(customer=order.customer, text=f"Call log {i:02d}", actor=orders_fixtures.SYSTEM)
+    page = admin_page
+    page.goto(f"/customers/{order.customer_id}/")
+    timeline = page.locator("[data-testid=timeline]")
+    expect(timeline.get_by_text(f"Call log {TIMELINE_PAGE + 1:02d}")).to_be_visible()
+    expect(timeline.get_by_text("Call log 00")).to_have_count(0)
+    page.click("[data-testid=timeline-earlier]")
+    expect(timeline.get_by_text("Call log 00")).to_be_visible()
+    expect(page.locator("[data-testid=timeline-earlier]")).to_have_count(0)

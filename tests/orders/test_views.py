@@ -240,7 +240,29 @@ def test_own_orders_only_manager_gets_404_for_others(client, make_user, make_ord
     limited.save(update_fields=["own_orders_only"])
     client.force_login(limited)
     assert client.get(f"/orders/{order.pk}/").status_code == 404
+    assert client.get(f"/orders/{order.pk}/timeline/?before=999999").status_code == 404
     assert client.get("/orders/").context["orders"] == []
+
+
+def test_card_timeline_brings_earlier_entries(head_client, make_order):
+    """The card shows the newest entries; "Show earlier" brings the ones before, the order's creation
+    last."""
+    from shopkeeper.core.selectors import TIMELINE_PAGE
+    from shopkeeper.orders import services
+
+    from .conftest import SYSTEM
+
+    order = make_order()
+    comments = [f"call {i:02d}" for i in range(TIMELINE_PAGE + 3)]
+    for text in comments:
+        services.order_comment(order=order, text=text, actor=SYSTEM)
+    card = head_client.get(f"/orders/{order.pk}/").content.decode()
+    assert [c for c in comments if c in card] == comments[-TIMELINE_PAGE:]
+    assert 'data-testid="timeline-earlier"' in card
+    before = min(int(x.split('"')[0]) for x in card.split("timeline/?before=")[1:])
+    earlier = head_client.get(f"/orders/{order.pk}/timeline/?before={before}").content.decode()
+    assert [c for c in comments if c in earlier] == comments[: len(comments) - TIMELINE_PAGE]
+    assert "Created" in earlier and 'data-testid="timeline-earlier"' not in earlier
 
 
 def test_warehouse_role_cannot_change_orders(client, make_user, make_order, statuses):

@@ -4,13 +4,15 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from .models import Change
 from .nav import sections_for
+from .selectors import timeline_page
 
 
 @login_required
@@ -83,3 +85,13 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     if not request.user.is_authenticated and not request.path.startswith("/api/"):
         return redirect_to_login(request.get_full_path())
     return default(request, exception)
+
+
+def timeline_earlier(request: HttpRequest, entries: list[Change], *, entity: str, url: str) -> HttpResponse:
+    """The `<li>`s a card's "Show earlier" adds to its timeline (the next page of `entries`, read
+    `TIMELINE_PAGE + 1` at a time), with the next "Show earlier" when more remain; nothing when none do."""
+    if not entries:
+        return HttpResponse("")
+    page = timeline_page(entries, url)
+    context = {"entries": page["timeline"], "entity": entity, "earlier_url": page["timeline_earlier_url"]}
+    return render(request, "core/timeline_page.html", context)

@@ -368,10 +368,12 @@ def with_card_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     )
 
 
-def customer_timeline(customer: Customer, limit: int = 50) -> list[Change]:
+def customer_timeline(customer: Customer, limit: int = 50, before_id: int | None = None) -> list[Change]:
     """The customer's timeline including the history of the customers merged into it."""
     merged = Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)
-    return timeline(entity="customer", entity_ids=[customer.pk, *merged[:20]], limit=limit)
+    return timeline(
+        entity="customer", entity_ids=[customer.pk, *merged[:20]], limit=limit, before_id=before_id
+    )
 
 
 def open_duplicates(customer: Customer, limit: int = 10) -> list[DuplicateCandidate]:

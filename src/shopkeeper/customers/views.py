@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from shopkeeper.catalog.selectors import price_type_names
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.pagination import CountedPages
+from shopkeeper.core.selectors import TIMELINE_PAGE, earlier_than, timeline, timeline_page
+from shopkeeper.core.views import timeline_earlier
 from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import customfields, dedupe, selectors, services
@@ -189,11 +191,25 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "emails": contacts["emails"],
             "tags": contacts["tags"],
             "custom_fields": customfields.shown("customer", customer.custom_fields),
-            "timeline": selectors.customer_timeline(customer),
+            **timeline_page(
+                selectors.customer_timeline(customer, limit=TIMELINE_PAGE + 1),
+                reverse("customers:timeline", args=[customer.pk]),
+            ),
             "duplicates": selectors.open_duplicates(customer),
             **_orders_context(request, customer=customer),
         },
     )
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer card's earlier timeline entries ("Show earlier")."""
+    customer = get_object_or_404(_customers(request), pk=pk)
+    entries = selectors.customer_timeline(
+        customer, limit=TIMELINE_PAGE + 1, before_id=earlier_than(request.GET)
+    )
+    url = reverse("customers:timeline", args=[customer.pk])
+    return timeline_earlier(request, entries, entity="customer", url=url)
 
 
 def _orders_context(request: HttpRequest, *, customer=None, company=None) -> dict:
@@ -395,8 +411,6 @@ BANK_LABELS = {
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     qs = selectors.with_company_card_relations(selectors.companies_visible(user=request.user))
     company = get_object_or_404(qs, pk=pk)
-    from shopkeeper.core.selectors import timeline
-
     return render(
         request,
         "customers/company_detail.html",
@@ -405,10 +419,23 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "price_type_name": price_type_names().get(company.price_type, company.price_type),
             "bank_details": [(BANK_LABELS.get(k, k), v) for k, v in company.bank_details.items()],
             "custom_fields": customfields.shown("company", company.custom_fields),
-            "timeline": timeline(entity="company", entity_id=company.pk),
+            **timeline_page(
+                timeline(entity="company", entity_id=company.pk, limit=TIMELINE_PAGE + 1),
+                reverse("customers:company_timeline", args=[company.pk]),
+            ),
             **_orders_context(request, company=company),
         },
     )
+
+
+@permission_required("customers.view_company", raise_exception=True)
+def company_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The company card's earlier timeline entries ("Show earlier")."""
+    company = get_object_or_404(selectors.companies_visible(user=request.user).only("id"), pk=pk)
+    before = earlier_than(request.GET)
+    entries = timeline(entity="company", entity_id=company.pk, before_id=before, limit=TIMELINE_PAGE + 1)
+    url = reverse("customers:company_timeline", args=[company.pk])
+    return timeline_earlier(request, entries, entity="company", url=url)
 
 
 @permission_required("customers.add_company", raise_exception=True)

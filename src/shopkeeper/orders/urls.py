@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/payments/", views.order_payment_add, name="payment_add"),
     path("<int:pk>/payments/<int:payment_id>/", views.order_payment_update, name="payment_update"),
     path("<int:pk>/comment/", views.order_comment, name="comment"),
+    path("<int:pk>/timeline/", views.order_timeline, name="timeline"),
     path("<int:pk>/invoice/", views.order_print, {"document": "invoice"}, name="invoice"),
     path("<int:pk>/packing-slip/", views.order_print, {"document": "packing_slip"}, name="packing_slip"),
     path("bulk/", views.order_bulk, name="bulk"),
