@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -47,18 +46,3 @@ def changes_after(*, after: int, entities: list[str] | None = None) -> QuerySet[
 
 
 TIMELINE_PAGE = 30  # a card shows the newest entries; "Show earlier" brings the ones before, page by page
-
-
-def earlier_than(params: Any) -> int | None:
-    """The `before` id of a request for earlier entries (the id of the oldest one shown), or None."""
-    value = params.get("before", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
-
-
-def timeline_page(entries: list[Change], url: str) -> dict[str, Any]:
-    """What core/timeline.html shows of `TIMELINE_PAGE + 1` entries read newest first: the page, and
-    the address of the entries before it when there are more."""
-    if len(entries) <= TIMELINE_PAGE:
-        return {"timeline": entries, "timeline_earlier_url": None}
-    entries = entries[:TIMELINE_PAGE]
-    return {"timeline": entries, "timeline_earlier_url": f"{url}?before={entries[-1].pk}"}

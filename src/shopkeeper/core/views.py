@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -12,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from .models import Change
 from .nav import sections_for
-from .selectors import timeline_page
+from .selectors import TIMELINE_PAGE
 
 
 @login_required
@@ -87,11 +90,29 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return default(request, exception)
 
 
-def timeline_earlier(request: HttpRequest, entries: list[Change], *, entity: str, url: str) -> HttpResponse:
-    """The `<li>`s a card's "Show earlier" adds to its timeline (the next page of `entries`, read
-    `TIMELINE_PAGE + 1` at a time), with the next "Show earlier" when more remain; nothing when none do."""
-    if not entries:
+# A card's timeline, page by page. `read(limit=..., before_id=...)` reads an entity's changes newest first
+# (`core.selectors.timeline` or `customers.selectors.customer_timeline`, its entity bound).
+TimelineReader = Callable[..., list[Change]]
+
+
+def timeline_page(read: TimelineReader, url: str, before_id: int | None = None) -> dict[str, Any]:
+    """What core/timeline.html shows: the newest `TIMELINE_PAGE` entries (before `before_id`), and the
+    address of the ones before them when there are more (one more entry is read to know)."""
+    entries = read(limit=TIMELINE_PAGE + 1, before_id=before_id)
+    if len(entries) <= TIMELINE_PAGE:
+        return {"timeline": entries, "timeline_earlier_url": None}
+    entries = entries[:TIMELINE_PAGE]
+    return {"timeline": entries, "timeline_earlier_url": f"{url}?before={entries[-1].pk}"}
+
+
+def timeline_earlier(request: HttpRequest, read: TimelineReader, *, entity: str, url: str) -> HttpResponse:
+    """The `<li>`s a card's "Show earlier" adds to its timeline: the page before the `before` id of the
+    request (a value that is no id reads as the newest page), with the next "Show earlier" when more
+    remain; nothing when none do."""
+    value = request.GET.get("before", "")
+    before_id = int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    page = timeline_page(read, url, before_id)
+    if not page["timeline"]:
         return HttpResponse("")
-    page = timeline_page(entries, url)
     context = {"entries": page["timeline"], "entity": entity, "earlier_url": page["timeline_earlier_url"]}
     return render(request, "core/timeline_page.html", context)

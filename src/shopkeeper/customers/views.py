@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -19,8 +20,8 @@ from django.views.decorators.http import require_POST
 from shopkeeper.catalog.selectors import price_type_names
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.pagination import CountedPages
-from shopkeeper.core.selectors import TIMELINE_PAGE, earlier_than, timeline, timeline_page
-from shopkeeper.core.views import timeline_earlier
+from shopkeeper.core.selectors import timeline
+from shopkeeper.core.views import timeline_earlier, timeline_page
 from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import customfields, dedupe, selectors, services
@@ -192,7 +193,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tags": contacts["tags"],
             "custom_fields": customfields.shown("customer", customer.custom_fields),
             **timeline_page(
-                selectors.customer_timeline(customer, limit=TIMELINE_PAGE + 1),
+                functools.partial(selectors.customer_timeline, customer),
                 reverse("customers:timeline", args=[customer.pk]),
             ),
             "duplicates": selectors.open_duplicates(customer),
@@ -205,11 +206,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer card's earlier timeline entries ("Show earlier")."""
     customer = get_object_or_404(_customers(request), pk=pk)
-    entries = selectors.customer_timeline(
-        customer, limit=TIMELINE_PAGE + 1, before_id=earlier_than(request.GET)
-    )
     url = reverse("customers:timeline", args=[customer.pk])
-    return timeline_earlier(request, entries, entity="customer", url=url)
+    read = functools.partial(selectors.customer_timeline, customer)
+    return timeline_earlier(request, read, entity="customer", url=url)
 
 
 def _orders_context(request: HttpRequest, *, customer=None, company=None) -> dict:
@@ -420,7 +419,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bank_details": [(BANK_LABELS.get(k, k), v) for k, v in company.bank_details.items()],
             "custom_fields": customfields.shown("company", company.custom_fields),
             **timeline_page(
-                timeline(entity="company", entity_id=company.pk, limit=TIMELINE_PAGE + 1),
+                functools.partial(timeline, entity="company", entity_id=company.pk),
                 reverse("customers:company_timeline", args=[company.pk]),
             ),
             **_orders_context(request, company=company),
@@ -432,10 +431,9 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def company_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The company card's earlier timeline entries ("Show earlier")."""
     company = get_object_or_404(selectors.companies_visible(user=request.user).only("id"), pk=pk)
-    before = earlier_than(request.GET)
-    entries = timeline(entity="company", entity_id=company.pk, before_id=before, limit=TIMELINE_PAGE + 1)
     url = reverse("customers:company_timeline", args=[company.pk])
-    return timeline_earlier(request, entries, entity="company", url=url)
+    read = functools.partial(timeline, entity="company", entity_id=company.pk)
+    return timeline_earlier(request, read, entity="company", url=url)
 
 
 @permission_required("customers.add_company", raise_exception=True)

@@ -9,7 +9,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
 from shopkeeper.accounts.models import User, WorkStatus
@@ -377,11 +377,10 @@ def _reserve_open() -> None:
         problems = services._apply_stock(order, StockAction.RESERVE, actor)
         services._set_problems(order, problems)
         order.save(update_fields=["stock_state", "problems", "needs_attention"])
-        # On its timeline the reservation is the newest entry: dated with the order's last move, not
-        # with the minute the demo was loaded.
-        Change.objects.filter(entity="order", entity_id=order.pk, at__gte=since).update(
-            at=order.status_changed_at
-        )
+    # On an order's timeline the reservation is the newest entry: dated with its last move, not with
+    # the minute the demo was loaded.
+    moved = Order.objects.filter(pk=OuterRef("entity_id")).values("status_changed_at")
+    Change.objects.filter(entity="order", at__gte=since).update(at=Subquery(moved))
 
 
 def _live(ctx, rng, stores, offers, count) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import time
@@ -28,8 +29,8 @@ from shopkeeper.accounts.selectors import active_users
 from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.models import Change
-from shopkeeper.core.selectors import TIMELINE_PAGE, earlier_than, timeline, timeline_page
-from shopkeeper.core.views import timeline_earlier
+from shopkeeper.core.selectors import timeline
+from shopkeeper.core.views import timeline_earlier, timeline_page
 from shopkeeper.customers.selectors import user_store_ids
 from shopkeeper.inventory.models import StockLevel
 from shopkeeper.inventory.selectors import order_reservations
@@ -281,10 +282,7 @@ def _card_context(request: HttpRequest, order: Order) -> dict:
         "order": order,
         "lines": lines,
         "allowed": services.allowed_targets(order, request.user, cached=True) if can_edit else [],
-        **timeline_page(
-            timeline(entity="order", entity_id=order.pk, limit=TIMELINE_PAGE + 1),
-            reverse("orders:timeline", args=[order.pk]),
-        ),
+        **timeline_page(_timeline_of(order.pk), reverse("orders:timeline", args=[order.pk])),
         "customer_orders": customer_orders,
         "fields_form": fields_form,
         # What is still due, when anything is (a refund or a correction is typed in by hand).
@@ -315,10 +313,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def order_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The order card's earlier timeline entries ("Show earlier")."""
     order = get_object_or_404(_visible(request).only("id"), pk=pk)
-    before = earlier_than(request.GET)
-    entries = timeline(entity="order", entity_id=order.pk, before_id=before, limit=TIMELINE_PAGE + 1)
     url = reverse("orders:timeline", args=[order.pk])
-    return timeline_earlier(request, entries, entity="order", url=url)
+    return timeline_earlier(request, _timeline_of(order.pk), entity="order", url=url)
+
+
+def _timeline_of(order_id: int):
+    return functools.partial(timeline, entity="order", entity_id=order_id)
 
 
 def _error_message(exc: ValidationError) -> str:

@@ -382,13 +382,10 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         )
     icon = _ICONS.get(test("c.actor_type", scope), _GEAR)
     source = test("c.source", scope)
-    if isinstance(c, Change):
-        names = memo.get("users")
-        if names is None:
-            names = memo["users"] = _user_names()
-        actor = show(actor_name(c, names))
-    else:
-        actor = show(value("c.actor_label", scope))
+    names = memo.get("users")
+    if names is None:
+        names = memo["users"] = _user_names()
+    actor = show(actor_name(c, names))
     head = (
         f'\n  <li class="sk-timeline-item">\n    <div class="small text-body-secondary">{at} · {icon} '
         f"{actor}{f' · {show(source)}' if source else ''}</div>\n"
