@@ -210,6 +210,84 @@ def test_customer_manager_gets_the_order_else_round_robin(make_user, make_order)
     assert make_order().manager == b
 
 
+def _online(*users):
+    from shopkeeper.accounts.models import WorkStatus
+
+    for user in users:
+        user.work_status = WorkStatus.ONLINE
+        user.save(update_fields=["work_status"])
+
+
+def _keep_managers(store, keep=True):
+    from shopkeeper.orders.settings_services import store_order_settings_save
+
+    store_order_settings_save(
+        store=store, number_prefix="", default_price_type="retail", customers_keep_manager=keep, actor=SYSTEM
+    )
+
+
+def test_customers_keep_their_first_manager_where_the_store_says_so(make_user, make_order, store):
+    a, b = make_user("ma"), make_user("mb")
+    _online(a, b)
+    _keep_managers(store)
+    first = make_order()
+    customer = Customer.objects.get(pk=first.customer_id)
+    assert first.manager in (a, b) and customer.manager == first.manager
+    change = Change.objects.get(entity="customer", entity_id=customer.pk, action="updated")
+    assert change.changes["manager"][0] is None and change.actor_type == SYSTEM.type
+    # Round robin would now pick the other manager; the customer's own one gets their orders.
+    assert [make_order().manager for _ in range(3)] == [first.manager] * 3
+    assert Change.objects.filter(entity="customer", entity_id=customer.pk, action="updated").count() == 1
+
+
+def test_customers_keep_no_manager_by_default(make_user, make_order):
+    _online(make_user("ma"))
+    order = make_order()
+    assert order.manager is not None
+    assert Customer.objects.get(pk=order.customer_id).manager is None
+
+
+def test_a_customer_takes_the_manager_an_order_is_given_by_hand_or_by_working_it(
+    make_user, make_order, store, statuses
+):
+    from shopkeeper.customers.services import CustomerInput
+
+    _keep_managers(store)
+    order = make_order()  # nobody online: unassigned
+    assert order.manager is None and Customer.objects.get(pk=order.customer_id).manager is None
+    first, second = make_user("first"), make_user("second")
+    services.order_assign(order=order, manager=first, actor=SYSTEM)
+    assert Customer.objects.get(pk=order.customer_id).manager == first
+    services.order_assign(order=order, manager=second, actor=SYSTEM)  # the customer keeps the first
+    assert Customer.objects.get(pk=order.customer_id).manager == first
+
+    other = make_order(customer=CustomerInput(first_name="Bo", phone="+1 212 555 0199"))
+    services.order_set_status(order=other, status=statuses["confirmed"], actor=SYSTEM, user=second)
+    assert Customer.objects.get(pk=other.customer_id).manager == second
+
+
+def test_a_batch_gives_a_customer_one_manager(make_user, store, offers):
+    from shopkeeper.customers.services import CustomerInput
+
+    a, b = make_user("ma"), make_user("mb")
+    _online(a, b)
+    _keep_managers(store)
+    buyer = CustomerInput(first_name="Anna", last_name="Ivanova", phone="+1 212 555 0101")
+    with services.creating_together():
+        orders = [
+            services.order_create(
+                data=services.OrderInput(
+                    store=store, customer=buyer, lines=[services.LineInput(sku="MUG", quantity=Decimal(1))]
+                ),
+                actor=SYSTEM,
+            )
+            for _ in range(2)
+        ]
+    customer = Customer.objects.get(pk=orders[0].customer_id)
+    assert customer.manager == orders[0].manager
+    assert Change.objects.filter(entity="customer", entity_id=customer.pk, action="updated").count() == 1
+
+
 def test_away_managers_get_nothing(make_user, make_order):
     make_user("away")  # default status: away
     assert make_order().manager is None

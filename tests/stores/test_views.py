@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shopkeeper.accounts import roles
@@ -141,6 +143,7 @@ def test_edit_through_the_page_and_the_change_log(admin_client, store, warehouse
             is_active=None,
             number_prefix="M-",
             default_price_type="wholesale",
+            customers_keep_manager="on",
             legal_name="Main Store Inc.",
             tax_id="12-3456789",
             **{f"wh_{east.pk}": "1"},
@@ -158,6 +161,11 @@ def test_edit_through_the_page_and_the_change_log(admin_client, store, warehouse
     assert store_warehouses(store) == [east]
     settings = StoreOrderSettings.objects.get(store=store)
     assert (settings.number_prefix, settings.default_price_type) == ("M-", "wholesale")
+    assert settings.customers_keep_manager is True
+    checkbox = re.search(
+        r'<input[^>]*name="customers_keep_manager"[^>]*>', admin_client.get(url).content.decode()
+    )
+    assert checkbox and " checked" in checkbox.group(0)
 
     edits = Change.objects.filter(entity="store", entity_id=store.pk, action="updated")
     changed = {field: values for c in edits for field, values in c.changes.items()}
@@ -185,6 +193,7 @@ def test_edit_through_the_page_and_the_change_log(admin_client, store, warehouse
         is_active=None,
         number_prefix="M-",
         default_price_type="wholesale",
+        customers_keep_manager="on",
         legal_name="Main Store Inc.",
         tax_id="12-3456789",
         **{f"wh_{east.pk}": "1"},

@@ -482,6 +482,31 @@ def customers_tag(*, customers: list[Customer], tag: Tag, actor: Actor, remove: 
 
 
 @transaction.atomic
+def customer_take_manager(*, customer: Customer, manager, actor: Actor) -> bool:
+    """Give a customer who has no manager this one (their order's manager, in a store whose customers
+    keep their first manager). A customer who got a manager meanwhile, or was merged, keeps things as
+    they are; returns whether the customer took the manager."""
+    now = timezone.now()
+    taken = Customer.objects.filter(pk=customer.pk, manager__isnull=True, merged_into__isnull=True).update(
+        manager=manager, updated_at=now
+    )
+    if not taken:
+        return False
+    changes = apply_changes(customer, {"manager": manager})
+    customer.updated_at = now
+    record_change(
+        entity="customer",
+        entity_id=customer.pk,
+        action="updated",
+        actor=actor,
+        changes=changes,
+        event="customer.updated",
+        payload=_customer_payload(customer),
+    )
+    return True
+
+
+@transaction.atomic
 def customers_assign_manager(*, customers: list[Customer], manager, actor: Actor) -> int:
     count = 0
     for customer in customers:

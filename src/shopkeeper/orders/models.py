@@ -129,6 +129,9 @@ class StoreOrderSettings(models.Model):
     number_prefix = models.CharField(_("order number prefix"), max_length=10, blank=True)
     last_number = models.PositiveBigIntegerField(default=0)
     default_price_type = models.CharField(_("default price type"), max_length=50, default="retail")
+    # A customer without a manager takes the manager of their order once it has one, so the assignment
+    # rule "the customer's own manager first" sends their next orders to the same person.
+    customers_keep_manager = models.BooleanField(_("customers keep their first manager"), default=False)
 
 
 class StatusCount(models.Model):

@@ -185,15 +185,33 @@ def _take_numbers(store_id: int, n: int) -> list[str]:
     raise RuntimeError("order counter row missing")
 
 
-def _store_price_type(store: Store) -> str:
-    """The store's default price type (the settings' default while the store has no settings row)."""
+def _store_settings(store_id: int) -> tuple[str, bool]:
+    """The store's default price type and whether its customers keep their first manager (the
+    settings' defaults while the store has no settings row)."""
 
-    def read() -> str:
-        found = StoreOrderSettings.objects.filter(store=store).values_list("default_price_type", flat=True)
+    def read() -> tuple[str, bool]:
+        found = StoreOrderSettings.objects.filter(store_id=store_id).values_list(
+            "default_price_type", "customers_keep_manager"
+        )
         default = StoreOrderSettings._meta.get_field("default_price_type").get_default()
-        return next(iter(found), default)
+        return next(iter(found), (default, False))
 
-    return reference(("store_price_type", store.pk), read)
+    return reference(("store_order_settings", store_id), read)
+
+
+def _customers_take_managers(orders: list[tuple[Order, Actor]]) -> None:
+    """In a store whose customers keep their first manager, a customer who has none takes the manager
+    of their order (once: several orders of one customer in a batch give them the first one's)."""
+    from shopkeeper.customers.services import customer_take_manager
+
+    seen: set[int] = set()
+    for order, actor in orders:
+        if order.manager_id is None or order.customer_id is None or order.customer_id in seen:
+            continue
+        customer = order.customer
+        if customer.manager_id is None and _store_settings(order.store_id)[1]:
+            seen.add(customer.pk)
+            customer_take_manager(customer=customer, manager=order.manager, actor=actor)
 
 
 # --- dictionaries ---------------------------------------------------------------------------
@@ -687,7 +705,7 @@ def _prepare(data: OrderInput, actor: Actor, assigner) -> _Draft:
         or default_order_type()
     )
     channel = _by_code(Channel, data.channel, problems, "unknown_channel", "channel")
-    price_type = data.price_type or _store_price_type(store)
+    price_type = data.price_type or _store_settings(store.pk)[0]
 
     customer = None
     if data.customer_id:
@@ -793,6 +811,7 @@ def _holds_stock(status: Status) -> bool:
 def _write_drafts(batch: OrderBatch) -> None:
     _insert_drafts(batch.drafts)
     batch.assigner.flush()
+    _customers_take_managers([(d.order, d.actor) for d in batch.drafts])
 
 
 def _insert_drafts(drafts: list[_Draft]) -> None:
@@ -972,6 +991,8 @@ def order_update(*, order: Order, actor: Actor, **values: Any) -> Order:
             event="order.updated",
             payload=_payload(order, fields=sorted(changed), previous_customer_id=previous_customer),
         )
+        if "manager" in changed:
+            _customers_take_managers([(order, actor)])
     return order
 
 
@@ -1148,6 +1169,8 @@ def order_set_status(
         event="order.status_changed",
         payload=_payload(order, previous_status=old.code, comment=comment),
     )
+    if "manager" in changed:
+        _customers_take_managers([(order, actor)])
     return order
 
 

@@ -95,10 +95,16 @@ def transition_set_roles(*, transition: Transition, roles: list, actor: Actor) -
 
 @transaction.atomic
 def store_order_settings_save(
-    *, store, number_prefix: str, default_price_type: str, actor: Actor
+    *,
+    store,
+    number_prefix: str,
+    default_price_type: str,
+    customers_keep_manager: bool | None = None,
+    actor: Actor,
 ) -> StoreOrderSettings:
-    """A store's order-number prefix and default price type (Settings -> Stores); the row is created
-    when missing. The counter row is locked, so no order takes a number while the prefix changes."""
+    """A store's order-number prefix, default price type and whether its customers keep their first
+    manager (Settings -> Stores; None leaves that as it is); the row is created when missing. The
+    counter row is locked, so no order takes a number while the prefix changes."""
     from shopkeeper.catalog.models import PriceType
 
     number_prefix = number_prefix.strip()
@@ -121,9 +127,12 @@ def store_order_settings_save(
         }
     if errors:
         raise ValidationError(errors)
+    values = {"number_prefix": number_prefix, "default_price_type": default_price_type}
+    if customers_keep_manager is not None:
+        values["customers_keep_manager"] = customers_keep_manager
     changed = {
         field: [getattr(settings, field), value]
-        for field, value in (("number_prefix", number_prefix), ("default_price_type", default_price_type))
+        for field, value in values.items()
         if getattr(settings, field) != value
     }
     if changed:

@@ -29,6 +29,15 @@ class StoreForm(StyledFormMixin, forms.ModelForm):
         help_text=_("Prices of this type are used for the store's orders when none is named."),
     )
 
+    customers_keep_manager = forms.BooleanField(
+        label=_("Customers keep their first manager"),
+        required=False,
+        help_text=_(
+            "A customer without a manager gets the manager of their order once it has one, so their next "
+            "orders go to that manager first."
+        ),
+    )
+
     class Meta:
         model = Store
         fields = [
@@ -52,7 +61,7 @@ class StoreForm(StyledFormMixin, forms.ModelForm):
         }
 
     MAIN = ("code", "name", "currency", "timezone", "is_active", "name_order")
-    MAIN += ("number_prefix", "default_price_type")
+    MAIN += ("number_prefix", "default_price_type", "customers_keep_manager")
     REQUISITES = ("legal_name", "address", "tax_id", "bank_details", "phone", "email")
 
     def __init__(self, *args, order_settings=None, **kwargs) -> None:
@@ -68,6 +77,7 @@ class StoreForm(StyledFormMixin, forms.ModelForm):
         self.fields["default_price_type"].initial = current or default
         if order_settings is not None:
             self.fields["number_prefix"].initial = order_settings.number_prefix
+            self.fields["customers_keep_manager"].initial = order_settings.customers_keep_manager
         self.fields["currency"].help_text = _("Three letters, for example USD, EUR, RUB.")
         self.fields["name_order"].help_text = _("How customers' names are written in lists and orders.")
         if self.instance.pk:

@@ -114,6 +114,7 @@ def store_settings_save(
     reservation_strategy: str,
     number_prefix: str,
     default_price_type: str,
+    customers_keep_manager: bool | None = None,
     actor: Actor,
 ) -> Store:
     """Everything of the Settings -> Stores form in one transaction: the store row (created when `store` is
@@ -129,6 +130,10 @@ def store_settings_save(
         store=store, warehouses=warehouses, reservation_strategy=reservation_strategy, actor=actor
     )
     store_order_settings_save(
-        store=store, number_prefix=number_prefix, default_price_type=default_price_type, actor=actor
+        store=store,
+        number_prefix=number_prefix,
+        default_price_type=default_price_type,
+        customers_keep_manager=customers_keep_manager,
+        actor=actor,
     )
     return store

@@ -60,6 +60,7 @@ def _store_form(request: HttpRequest, store: Store | None) -> HttpResponse:
                 reservation_strategy=shipping.cleaned_data["reservation_strategy"],
                 number_prefix=form.cleaned_data["number_prefix"],
                 default_price_type=form.cleaned_data["default_price_type"],
+                customers_keep_manager=form.cleaned_data["customers_keep_manager"],
                 actor=Actor.for_user(request.user),
             )
         except ValidationError as exc:
