@@ -102,6 +102,16 @@ def _demo_orders_look_real():
     for order_id, entries in groupby(rows, key=lambda row: row[0]):
         times = [at for _id, at in entries]
         assert times == sorted(times), (order_id, times)
+    # Where a store's customers keep their manager, most of a customer's orders go to that manager.
+    kept_stores = Order.objects.filter(store__order_settings__customers_keep_manager=True)
+    assert kept_stores.exists() and Order.objects.exclude(pk__in=kept_stores.values("pk")).exists()
+    regulars = Customer.objects.filter(
+        store__order_settings__customers_keep_manager=True, orders_count__gte=3
+    )
+    assert regulars.exists() and not regulars.filter(manager__isnull=True).exists()
+    for customer in regulars[:20]:
+        orders = kept_stores.filter(customer=customer)
+        assert orders.filter(manager_id=customer.manager_id).count() * 2 > orders.count()
     # The intake inbox has something to show: flagged call-backs and unmapped codes, one failed request.
     from shopkeeper.intake.models import CodeMapping, EntryStatus, InboundRequest
 

@@ -41,6 +41,8 @@ from .models import (
 HISTORY = {"S": 3000, "M": 30000, "L": 100000}
 LIVE = {"S": 40, "M": 80, "L": 120}
 PREFIX = {"main": "NW-", "moscow": "MSK-", "kyiv": "KV-"}
+# Stores whose customers keep their first manager (the large US shop shares its customers out).
+KEEP_MANAGER = {"moscow", "kyiv"}
 
 
 def load(ctx: DemoContext) -> None:
@@ -57,7 +59,11 @@ def load(ctx: DemoContext) -> None:
         return
     for store in stores:
         StoreOrderSettings.objects.get_or_create(
-            store=store, defaults={"number_prefix": PREFIX.get(store.code, "")}
+            store=store,
+            defaults={
+                "number_prefix": PREFIX.get(store.code, ""),
+                "customers_keep_manager": store.code in KEEP_MANAGER,
+            },
         )
     User.objects.filter(groups__name__in=["Manager", "Head of sales"]).update(work_status=WorkStatus.ONLINE)
     _history(ctx, rng, stores, offers, HISTORY[ctx.size])
@@ -111,6 +117,10 @@ def _history(ctx, rng, stores, offers, count) -> None:
     start = now - dt.timedelta(days=365)
     counters = dict.fromkeys([s.pk for s in stores], 0)
     prefix = {s.store_id: s.number_prefix for s in StoreOrderSettings.objects.all()}
+    keep = set(
+        StoreOrderSettings.objects.filter(customers_keep_manager=True).values_list("store_id", flat=True)
+    )
+    own: dict[int, User] = {}  # customer id -> their manager, in the stores whose customers keep one
     locales = {"moscow": "ru_RU", "kyiv": "uk_UA"}
     addresses = {
         s.code: [
@@ -217,6 +227,8 @@ def _history(ctx, rng, stores, offers, count) -> None:
         email = next(iter(customer.emails.all()), None)
         delivery = rng.choice(deliveries)
         manager = rng.choice(managers) if managers else None
+        if manager is not None and store.pk in keep and rng.random() < 0.9:  # else a colleague stands in
+            manager = own.setdefault(customer.pk, manager)
         order = Order(
             store=store,
             number=f"{prefix.get(store.pk, '')}{counters[store.pk]}",
@@ -320,6 +332,11 @@ def _history(ctx, rng, stores, offers, count) -> None:
         flush()
     for store_id, n in counters.items():
         StoreOrderSettings.objects.filter(store_id=store_id).update(last_number=n)
+    by_manager: dict[int, list[int]] = {}
+    for customer_id, manager in own.items():
+        by_manager.setdefault(manager.pk, []).append(customer_id)
+    for manager_id, customer_ids in by_manager.items():
+        Customer.objects.filter(pk__in=customer_ids).update(manager_id=manager_id)
     _reserve_open()
     _customers_since_first_order(rng)
     counts.recount()
