@@ -62,7 +62,7 @@ def test_loaddemo_creates_users_of_every_role_and_is_repeatable():
 def _demo_orders_look_real():
     """What a manager sees first in the demo: open orders holding stock, companies ordering through
     their contact persons, customers' metrics from their history, today's orders spread over time."""
-    from django.db.models import Count, Max, Min
+    from django.db.models import Count, F, Max, Min
 
     from shopkeeper.customers.models import CompanyContact, Customer
     from shopkeeper.orders.models import Order
@@ -109,9 +109,8 @@ def _demo_orders_look_real():
         store__order_settings__customers_keep_manager=True, orders_count__gte=3
     )
     assert regulars.exists() and not regulars.filter(manager__isnull=True).exists()
-    for customer in regulars[:20]:
-        orders = kept_stores.filter(customer=customer)
-        assert orders.filter(manager_id=customer.manager_id).count() * 2 > orders.count()
+    kept = kept_stores.filter(customer__manager__isnull=False)
+    assert kept.filter(manager_id=F("customer__manager_id")).count() > kept.count() * 0.8
     # The intake inbox has something to show: flagged call-backs and unmapped codes, one failed request.
     from shopkeeper.intake.models import CodeMapping, EntryStatus, InboundRequest
 
