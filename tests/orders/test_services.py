@@ -266,6 +266,28 @@ def test_a_customer_takes_the_manager_an_order_is_given_by_hand_or_by_working_it
     assert Customer.objects.get(pk=other.customer_id).manager == second
 
 
+def test_a_company_keeps_its_first_manager_and_gets_its_orders_whoever_places_them(
+    make_user, make_order, store
+):
+    from shopkeeper.customers.services import CustomerInput, company_create
+
+    a, b = make_user("ma"), make_user("mb")
+    _online(a, b)
+    _keep_managers(store)
+    acme = company_create(store=store, legal_name="Acme", actor=SYSTEM)
+    first = make_order(company_id=acme.pk)
+    acme.refresh_from_db()
+    assert acme.manager == first.manager
+    assert Change.objects.filter(entity="company", entity_id=acme.pk, changes__has_key="manager").exists()
+    bo = CustomerInput(first_name="Bo", phone="+1 212 555 0199")
+    placed_by_bo = make_order(customer=bo, company_id=acme.pk)
+    assert placed_by_bo.manager == first.manager  # round robin would have given the other manager
+    other = b if first.manager == a else a
+    Customer.objects.filter(pk=placed_by_bo.customer_id).update(manager=other)
+    assert make_order(customer=bo, company_id=acme.pk).manager == first.manager  # the company's first
+    assert make_order(customer=bo).manager == other  # Bo buying for himself
+
+
 def test_a_batch_gives_a_customer_one_manager(make_user, store, offers):
     from shopkeeper.customers.services import CustomerInput
 

@@ -482,26 +482,27 @@ def customers_tag(*, customers: list[Customer], tag: Tag, actor: Actor, remove: 
 
 
 @transaction.atomic
-def customer_take_manager(*, customer: Customer, manager, actor: Actor) -> bool:
-    """Give a customer who has no manager this one (their order's manager, in a store whose customers
-    keep their first manager). A customer who got a manager meanwhile, or was merged, keeps things as
-    they are; returns whether the customer took the manager."""
+def take_manager(*, record: Customer | Company, manager, actor: Actor) -> bool:
+    """Give a customer or a company that has no manager this one (their order's manager, in a store
+    whose customers keep their first manager). One that got a manager meanwhile, or a merged customer,
+    stays as it is; returns whether the record took the manager."""
+    rows = type(record).objects.filter(pk=record.pk, manager__isnull=True)
+    if isinstance(record, Customer):
+        rows = rows.filter(merged_into__isnull=True)
     now = timezone.now()
-    taken = Customer.objects.filter(pk=customer.pk, manager__isnull=True, merged_into__isnull=True).update(
-        manager=manager, updated_at=now
-    )
-    if not taken:
+    if not rows.update(manager=manager, updated_at=now):
         return False
-    changes = apply_changes(customer, {"manager": manager})
-    customer.updated_at = now
+    changes = apply_changes(record, {"manager": manager})
+    record.updated_at = now
+    entity = "customer" if isinstance(record, Customer) else "company"
     record_change(
-        entity="customer",
-        entity_id=customer.pk,
+        entity=entity,
+        entity_id=record.pk,
         action="updated",
         actor=actor,
         changes=changes,
-        event="customer.updated",
-        payload=_customer_payload(customer),
+        event=f"{entity}.updated",
+        payload=_customer_payload(record) if isinstance(record, Customer) else {"company_id": record.pk},
     )
     return True
 

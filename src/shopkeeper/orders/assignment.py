@@ -1,5 +1,5 @@
-"""Who gets a new order: the customer's own manager first, otherwise round-robin among online
-managers who receive orders and may work in the order's store."""
+"""Who gets a new order: the buyer's own manager first (the company's, then the contact person's),
+otherwise round-robin among online managers who receive orders and may work in the order's store."""
 
 from __future__ import annotations
 
@@ -49,11 +49,12 @@ class Assigner:
 
     def pick(self, order: Order) -> User | None:
         candidates = self._candidates(order)
-        customer = order.customer
-        if customer is not None and customer.manager_id:
-            own = next((u for u in candidates if u.pk == customer.manager_id), None)
-            if own is not None:
-                return self._mark(own)
+        # A company's order goes to the company's manager, whichever contact person placed it.
+        for buyer in (order.company if order.company_id else None, order.customer):
+            if buyer is not None and buyer.manager_id:
+                own = next((u for u in candidates if u.pk == buyer.manager_id), None)
+                if own is not None:
+                    return self._mark(own)
         online = [u for u in candidates if u.work_status == WorkStatus.ONLINE]
         if not online:
             return None

@@ -200,18 +200,28 @@ def _store_settings(store_id: int) -> tuple[str, bool]:
 
 
 def _customers_take_managers(orders: list[tuple[Order, Actor]]) -> None:
-    """In a store whose customers keep their first manager, a customer who has none takes the manager
-    of their order (once: several orders of one customer in a batch give them the first one's)."""
-    from shopkeeper.customers.services import customer_take_manager
+    """In a store whose customers keep their first manager, a customer (and a company) that has none
+    takes the manager of their order, once: several orders of one buyer in a batch give them the first
+    one's."""
+    from shopkeeper.customers.services import take_manager
 
-    seen: set[int] = set()
+    seen: set[tuple[str, int]] = set()
     for order, actor in orders:
-        if order.manager_id is None or order.customer_id is None or order.customer_id in seen:
+        if order.manager_id is None:
             continue
-        customer = order.customer
-        if customer.manager_id is None and _store_settings(order.store_id)[1]:
-            seen.add(customer.pk)
-            customer_take_manager(customer=customer, manager=order.manager, actor=actor)
+        for record in (
+            order.customer if order.customer_id else None,
+            order.company if order.company_id else None,
+        ):
+            if (
+                record is None
+                or record.manager_id is not None
+                or (record._meta.model_name, record.pk) in seen
+            ):
+                continue
+            if _store_settings(order.store_id)[1]:
+                seen.add((record._meta.model_name, record.pk))
+                take_manager(record=record, manager=order.manager, actor=actor)
 
 
 # --- dictionaries ---------------------------------------------------------------------------
