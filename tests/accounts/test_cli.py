@@ -111,6 +111,8 @@ def _demo_orders_look_real():
     assert regulars.exists() and not regulars.filter(manager__isnull=True).exists()
     kept = kept_stores.filter(customer__manager__isnull=False)
     assert kept.filter(manager_id=F("customer__manager_id")).count() > kept.count() * 0.8
+    b2b_kept = kept_stores.filter(company__manager__isnull=False)
+    assert b2b_kept.filter(manager_id=F("company__manager_id")).count() > b2b_kept.count() * 0.8
     # The intake inbox has something to show: flagged call-backs and unmapped codes, one failed request.
     from shopkeeper.intake.models import CodeMapping, EntryStatus, InboundRequest
 

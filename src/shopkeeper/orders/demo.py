@@ -120,7 +120,8 @@ def _history(ctx, rng, stores, offers, count) -> None:
     keep = set(
         StoreOrderSettings.objects.filter(customers_keep_manager=True).values_list("store_id", flat=True)
     )
-    own: dict[int, User] = {}  # customer id -> their manager, in the stores whose customers keep one
+    # (model, id) -> the customer's or the company's manager, in the stores whose customers keep one
+    own: dict[tuple[type, int], User] = {}
     locales = {"moscow": "ru_RU", "kyiv": "uk_UA"}
     addresses = {
         s.code: [
@@ -228,7 +229,7 @@ def _history(ctx, rng, stores, offers, count) -> None:
         delivery = rng.choice(deliveries)
         manager = rng.choice(managers) if managers else None
         if manager is not None and store.pk in keep and rng.random() < 0.9:  # else a colleague stands in
-            manager = own.setdefault(customer.pk, manager)
+            manager = own.setdefault((Company, company.pk) if company else (Customer, customer.pk), manager)
         order = Order(
             store=store,
             number=f"{prefix.get(store.pk, '')}{counters[store.pk]}",
@@ -332,11 +333,11 @@ def _history(ctx, rng, stores, offers, count) -> None:
         flush()
     for store_id, n in counters.items():
         StoreOrderSettings.objects.filter(store_id=store_id).update(last_number=n)
-    by_manager: dict[int, list[int]] = {}
-    for customer_id, manager in own.items():
-        by_manager.setdefault(manager.pk, []).append(customer_id)
-    for manager_id, customer_ids in by_manager.items():
-        Customer.objects.filter(pk__in=customer_ids).update(manager_id=manager_id)
+    by_manager: dict[tuple[type, int], list[int]] = {}
+    for (model, pk), manager in own.items():
+        by_manager.setdefault((model, manager.pk), []).append(pk)
+    for (model, manager_id), ids in by_manager.items():
+        model.objects.filter(pk__in=ids).update(manager_id=manager_id)
     _reserve_open()
     _customers_since_first_order(rng)
     counts.recount()
