@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from faker import Faker
@@ -38,6 +39,17 @@ def test_demo_loader_is_idempotent_and_plants_duplicates(monkeypatch):
     assert CustomFieldDefinition.objects.count() == len(demo.CUSTOM_FIELDS)
     assert Customer.objects.filter(custom_fields__has_key="loyalty_card").exists()
     assert not Company.objects.exclude(custom_fields__has_key="payment_terms").exists()
+    # A customer's email is made of their own name, in Latin letters (Крылов -> krilov).
+    to_ascii = Faker("ru_RU").provider("faker.providers.internet")._to_ascii
+    people = Customer.objects.filter(store__code="moscow", external_id__startswith="demo-")
+    assert people.exists()
+    for person in people.prefetch_related("emails"):
+        local = person.emails.all()[0].email.split("@")[0]
+        assert local.isascii()
+        latin = [
+            re.sub(r"[^a-z0-9]", "", to_ascii(name).lower()) for name in (person.last_name, person.first_name)
+        ]
+        assert any(name in local for name in latin), (person.last_name, local)
     demo.load(ctx)
     assert (Customer.objects.count(), Company.objects.count(), DuplicateCandidate.objects.count()) == counts
     assert Segment.objects.count() == len(demo.SEGMENTS)

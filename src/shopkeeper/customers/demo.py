@@ -7,6 +7,7 @@ are reused. Sizes: S 300 persons, M 3,000, L 200,000 (L goes through the service
 from __future__ import annotations
 
 import random
+import re
 
 from shopkeeper.core.changes import Actor
 from shopkeeper.stores.models import Store
@@ -74,6 +75,15 @@ def _person(fake, rng: random.Random, locale: str) -> tuple[str, str, str]:
     return first, last, patronymic
 
 
+def email_of(fake, rng: random.Random, first: str, last: str, number: int) -> str:
+    """An address made of the person's own name (Krylov Vissarion -> vissarion.krylov42@...), in Latin
+    letters as the locale's Faker transliterates them; the number keeps it theirs alone."""
+    to_ascii = fake.provider("faker.providers.internet")._to_ascii
+    f, s = (re.sub(r"[^a-z0-9]", "", to_ascii(part).lower()) for part in (first, last))
+    local = rng.choice([f"{f}.{s}", f"{f[:1]}{s}", f"{s}.{f}", f"{f}_{s}", f"{s}{f[:1]}"]).strip("._")
+    return f"{local or 'buyer'}{number}@{fake.free_email_domain()}"
+
+
 def _phone(rng: random.Random, locale: str) -> str:
     n = lambda k: "".join(str(rng.randint(0, 9)) for _ in range(k))  # noqa: E731
     match locale:
@@ -110,7 +120,7 @@ def load(ctx) -> None:
         fake = ctx.faker[locale]
         first, last, patronymic = _person(fake, rng, locale)
         phone = _phone(rng, locale)
-        email = f"{fake.user_name()}{i}@{fake.free_email_domain()}"
+        email = email_of(fake, rng, first, last, i)
         if i % 25 == 24 and planted:
             # A planted duplicate: a known person typed again in another format.
             p_store, p_first, p_last, p_phone = rng.choice(planted)

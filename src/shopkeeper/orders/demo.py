@@ -17,6 +17,7 @@ from shopkeeper.catalog.models import Offer, Price
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.demo import DemoContext
 from shopkeeper.core.models import ActorType, Change, ChangeLink
+from shopkeeper.customers.demo import email_of
 from shopkeeper.customers.metrics import recompute_all
 from shopkeeper.customers.models import Company, CompanyContact, Customer
 from shopkeeper.stores.models import Store
@@ -427,7 +428,7 @@ def _live(ctx, rng, stores, offers, count) -> None:
             email = ""
         else:
             first, last, phone = fake.first_name(), fake.last_name(), _phone(rng, store)
-            email = f"{ctx.faker.user_name()}@example.com"
+            email = email_of(fake, rng, first, last, i)
         data = services.OrderInput(
             store=store,
             external_id=f"web-{200000 + i}",
