@@ -63,7 +63,7 @@ def test_company_card_lists_company_orders(
     make_order(customer)  # not the company's
     for _ in range(3):
         make_order(make_customer(first_name="Other"), company=company)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # 17th: the timeline's orders' numbers
         response = manager_client.get(reverse("customers:company_detail", args=[company.pk]))
     body = response.content.decode()
     assert _rows(body) == 4 and _link(order) in body
@@ -105,3 +105,22 @@ def test_card_of_customer_without_orders(manager_client, make_customer):
     customer = make_customer()
     body = manager_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "No orders yet." in body
+
+
+def test_card_timeline_names_the_orders_the_user_may_open(
+    manager_client, manager, make_user, make_customer, make_order
+):
+    from shopkeeper.orders import services as orders
+    from shopkeeper.orders.models import Status
+
+    customer = make_customer()
+    order = make_order(customer, manager_id=manager.pk)
+    orders.order_set_status(order=order, status=Status.objects.get(code="confirmed"), actor=ACTOR)
+    hidden = make_order(customer, manager_id=make_user("colleague").pk)
+    manager.own_orders_only = True
+    manager.save(update_fields=["own_orders_only"])
+    body = manager_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    timeline = body[body.index('data-testid="timeline"') :]
+    # "Order 1 created", "Order 1 status changed"; the colleague's order stays unnamed.
+    assert timeline.count(f'<a href="/orders/{order.pk}/">{order.number}</a>') == 2
+    assert f"/orders/{hidden.pk}/" not in timeline

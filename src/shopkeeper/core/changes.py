@@ -57,6 +57,22 @@ def value_label(entity: str, field: str) -> Callable[[Any], str] | None:
     return _value_labels.get((entity, field))
 
 
+type RecordNames = Callable[[set[int], Any], dict[int, tuple[str, str]]]
+_record_names: dict[str, RecordNames] = {}
+
+
+def register_record_names(entity: str, names: RecordNames) -> None:
+    """How another record's entries on a card's timeline name it ("Order KV-1021 status changed" on the
+    customer's card): `names(ids, user)` gives {id: (text, url)} of the records the user may open, read
+    in one query for a page of entries (the others stay unnamed, as before). Apps register theirs in
+    `AppConfig.ready()`."""
+    _record_names[entity] = names
+
+
+def record_names(entity: str) -> RecordNames | None:
+    return _record_names.get(entity)
+
+
 def to_jsonable(value: Any) -> Any:
     """Field values as the change log stores them: plain JSON, money as strings."""
     if isinstance(value, models.Model):

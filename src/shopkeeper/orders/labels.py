@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shopkeeper.core.changes import register_value_label
+from shopkeeper.core.changes import register_record_names, register_value_label
 from shopkeeper.core.templatetags.shopkeeper import stored_number
 
 from . import dictionaries
@@ -21,6 +22,7 @@ from .models import (
     Status,
     StockState,
 )
+from .selectors import orders_visible
 
 
 def _dictionary(model):
@@ -47,7 +49,16 @@ def _payment(value: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def _order_names(ids: set[int], user: Any) -> dict[int, tuple[str, str]]:
+    """The numbers of the orders the user may open, with their links."""
+    if user is None or not user.has_perm("orders.view_order"):
+        return {}
+    rows = orders_visible(user=user).filter(pk__in=ids).values_list("id", "number")
+    return {pk: (number, reverse("orders:detail", args=[pk])) for pk, number in rows}
+
+
 def register() -> None:
+    register_record_names("order", _order_names)
     for field, model in (
         ("status", Status),
         ("channel", Channel),

@@ -398,13 +398,19 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         if c_entity == entity:  # the card's own record: "Created", not "created"
             return show(capfirst(label))
         return (
-            f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span> {show(label)}'
+            f'<span class="fw-semibold">{show(entity_label(value("c.entity", scope)))}</span>{{name}} '
+            f"{show(label)}"
         )
 
     if isinstance(action, str) and isinstance(c_entity, str):
         what_html = once(memo, ("what", action, c_entity), what)
     else:
         what_html = what()
+    if c_entity != entity:  # another record: named when its app says how ("Order KV-1021 ...")
+        name = memo["names"].get(c_entity, {}).get(test("c.entity_id", scope))
+        what_html = what_html.replace(
+            "{name}", f' <a href="{escape(name[1])}">{escape(name[0])}</a>' if name else "", 1
+        )
     if action == "commented":
         body = f'<div class="sk-comment">{show(value("c.changes.comment.1", scope))}</div>\n    '
     elif c_entity == "note":
@@ -442,8 +448,25 @@ def timeline_entries(context: Context, entries: Any, entity: str) -> SafeString:
         return mark_safe(
             f'\n  <li class="small text-body-secondary">{escape(gettext("Nothing yet."))}</li>\n'
         )
-    memo: dict = {}
+    memo: dict = {"names": _record_names(entries, entity, context.get("user"))}
     return mark_safe("".join(_timeline_entry(c, entity, context, memo) for c in entries))  # rendered escaped
+
+
+def _record_names(entries: list, entity: str, user: Any) -> dict[str, dict[int, tuple[str, str]]]:
+    """entity -> {id: (text, url)} of the other records the entries are about that the user may open,
+    one query per kind."""
+    from shopkeeper.core.changes import record_names
+
+    ids: dict[str, set[int]] = {}
+    for c in entries:
+        if isinstance(c, Change) and c.entity != entity:
+            ids.setdefault(c.entity, set()).add(c.entity_id)
+    names = {}
+    for other, other_ids in ids.items():
+        read = record_names(other)
+        if read is not None:
+            names[other] = read(other_ids, user)
+    return names
 
 
 @register.filter
