@@ -76,7 +76,10 @@ def test_timeline_tag_writes_the_reference_markup(db, language, entity):
     with translation.override(language), timezone.override("Europe/Moscow"):
         for entries in ([], None, ENTRIES, ENTRIES[:1], ENTRIES * 2):
             context = {"entries": entries, "entity": entity, "nothing": NOTHING}
-            assert render_to_string("core/timeline.html", context) == reference.render(context)
+            # No one signed in opens order 1: its entries are left out of another record's timeline.
+            shown = [c for c in entries or [] if c.entity == entity or c.entity != "order"]
+            expected = reference.render({**context, "entries": shown})
+            assert render_to_string("core/timeline.html", context) == expected
 
 
 def test_a_change_keyed_items_fails_as_the_template_did(db):

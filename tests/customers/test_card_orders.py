@@ -107,7 +107,7 @@ def test_card_of_customer_without_orders(manager_client, make_customer):
     assert "No orders yet." in body
 
 
-def test_card_timeline_names_the_orders_the_user_may_open(
+def test_card_timeline_names_the_orders_the_user_may_open_and_leaves_out_the_others(
     manager_client, manager, make_user, make_customer, make_order
 ):
     from shopkeeper.orders import services as orders
@@ -121,6 +121,9 @@ def test_card_timeline_names_the_orders_the_user_may_open(
     manager.save(update_fields=["own_orders_only"])
     body = manager_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     timeline = body[body.index('data-testid="timeline"') :]
-    # "Order 1 created", "Order 1 status changed"; the colleague's order stays unnamed.
+    # "Order 1 created", "Order 1 status changed"; the colleague's order is not theirs to read.
     assert timeline.count(f'<a href="/orders/{order.pk}/">{order.number}</a>') == 2
     assert f"/orders/{hidden.pk}/" not in timeline
+    assert timeline.count("Order</span>") == 2
+    assert f"Number</span>: {order.number}<" not in timeline  # named above: not said again
+    assert f"Number</span>: {hidden.number}<" not in timeline

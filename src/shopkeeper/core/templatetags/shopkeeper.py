@@ -406,6 +406,7 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
         what_html = once(memo, ("what", action, c_entity), what)
     else:
         what_html = what()
+    name = None
     if c_entity != entity:  # another record: named when its app says how ("Order KV-1021 ...")
         name = memo["names"].get(c_entity, {}).get(test("c.entity_id", scope))
         what_html = what_html.replace(
@@ -424,6 +425,8 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
             old = test("pair.0", pair_scope)
             if old is None and test("pair.1", pair_scope) in _NOTHING:
                 continue  # nothing before, nothing after: a created record's empty field says nothing
+            if name and old is None and field == "number":
+                continue  # a named record's new number: the name above says it
             before = (
                 f"<del>{change(value('pair.0', pair_scope), entity_arg, field)}</del> → "
                 if old is not None
@@ -442,13 +445,26 @@ def _timeline_entry(c: Any, entity: str, context: Context, memo: dict) -> str:
 
 @register.simple_tag(takes_context=True)
 def timeline_entries(context: Context, entries: Any, entity: str) -> SafeString:
-    """The `<li>`s of core/timeline.html for `entries` (changes) on the card of an `entity`."""
+    """The `<li>`s of core/timeline.html for `entries` (changes) on the card of an `entity`. Entries about
+    another record whose app names its records are shown for the records the user may open only (a
+    manager who sees their own orders does not read a colleague's order on the customer's card)."""
+    from shopkeeper.core.changes import record_names
+
     entries = list(entries or [])
+    names = _record_names(entries, entity, context.get("user"))
+    entries = [
+        c
+        for c in entries
+        if not isinstance(c, Change)
+        or c.entity == entity
+        or c.entity_id in names.get(c.entity, ())
+        or record_names(c.entity) is None
+    ]
     if not entries:
         return mark_safe(
             f'\n  <li class="small text-body-secondary">{escape(gettext("Nothing yet."))}</li>\n'
         )
-    memo: dict = {"names": _record_names(entries, entity, context.get("user"))}
+    memo: dict = {"names": names}
     return mark_safe("".join(_timeline_entry(c, entity, context, memo) for c in entries))  # rendered escaped
 
 
