@@ -397,3 +397,44 @@ def test_company_timeline_earlier_entries_follow_company_visibility(client, make
     CustomerVisibility.objects.create(user=limited, own_only=True)
     client.force_login(limited)
     assert client.get(url).status_code == 404
+
+
+def test_duplicates_queue_shows_one_person_as_one_group_and_merges_it_at_once(manager_client, make_customer):
+    from shopkeeper.customers.models import Customer
+
+    oldest = make_customer(phone="+79151234567")
+    typed_again = [make_customer(phone=phone) for phone in ("89151234567", "+7 915 123-45-67", "9151234567")]
+    someone = make_customer(first_name="Boris", phone="+79160000001")
+    make_customer(first_name="Boris", phone="89160000001")
+    pairs = DuplicateCandidate.objects.filter(status="open").count()
+    body = manager_client.get(reverse("customers:duplicates")).content.decode()
+    assert body.count('data-testid="duplicate-group"') == 2  # Anna four times, Boris twice
+    assert body.count('data-testid="merge-all"') == 1  # a pair needs no "all"
+    assert pairs >= 4
+    response = manager_client.post(
+        reverse("customers:duplicates_merge_all"),
+        {"survivor": oldest.pk, "merged": [c.pk for c in typed_again]},
+    )
+    assert response.status_code == 302
+    assert set(Customer.objects.filter(merged_into=oldest).values_list("pk", flat=True)) == {
+        c.pk for c in typed_again
+    }
+    body = manager_client.get(reverse("customers:duplicates")).content.decode()
+    assert body.count('data-testid="duplicate-group"') == 1 and str(someone.pk) in body
+
+
+def test_merge_all_takes_only_records_the_user_may_see(client, make_user, make_customer):
+    from shopkeeper.customers.models import Customer
+
+    me = make_user("own")
+    CustomerVisibility.objects.create(user=me, own_only=True)
+    mine = make_customer(phone="+79151234567")
+    mine.manager = me
+    mine.save(update_fields=["manager"])
+    theirs = make_customer(phone="89151234567")
+    client.force_login(me)
+    url = reverse("customers:duplicates_merge_all")
+    assert client.post(url, {"survivor": mine.pk, "merged": [theirs.pk]}).status_code == 404
+    assert client.post(url, {"survivor": mine.pk, "merged": ["x"]}).status_code == 404
+    assert client.post(url, {"survivor": "nope"}).status_code == 404
+    assert not Customer.objects.filter(merged_into__isnull=False).exists()

@@ -13,6 +13,7 @@ On SQLite: names by word start and phone digits by fragment through FTS5 indexes
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -427,6 +428,54 @@ def duplicates_open(*, user=None, store_ids=None) -> QuerySet[DuplicateCandidate
         .prefetch_related("customer__phones", "customer__emails", "other__phones", "other__emails")
         .order_by("-id")
     )
+
+
+@dataclass
+class DuplicateGroup:
+    """Records of one person the queue holds: its open pairs, newest first, and the oldest record, the
+    one "Merge all" keeps."""
+
+    pairs: list[DuplicateCandidate]
+    survivor: Customer
+    others: list[Customer]
+
+
+def duplicate_groups(candidates: QuerySet[DuplicateCandidate]) -> list[list[int]]:
+    """The open pairs' ids grouped by person (pairs sharing a record, transitively), the group with the
+    newest pair first: a person typed in four times is one group of six pairs, not six rows apart."""
+    rows = list(candidates.order_by("-id").values_list("id", "customer_id", "other_id"))
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _pk, a, b in rows:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = {}
+    for pk, a, _b in rows:  # newest first, so a group's first pair is its newest
+        groups.setdefault(root(a), []).append(pk)
+    return list(groups.values())
+
+
+def duplicate_group_page(
+    candidates: QuerySet[DuplicateCandidate], ids: list[list[int]]
+) -> list[DuplicateGroup]:
+    """The groups of `ids` (a page of `duplicate_groups`) with their pairs and records read in one go."""
+    pairs = {d.pk: d for d in candidates.filter(pk__in=[pk for group in ids for pk in group])}
+    out = []
+    for group in ids:
+        found = [pairs[pk] for pk in group if pk in pairs]
+        if not found:
+            continue
+        records = {c.pk: c for d in found for c in (d.customer, d.other)}
+        survivor = records[min(records)]
+        out.append(
+            DuplicateGroup(found, survivor, [c for pk, c in sorted(records.items()) if pk != survivor.pk])
+        )
+    return out
 
 
 def segment_members(segment: Segment) -> QuerySet[Customer]:

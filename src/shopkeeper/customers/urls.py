@@ -12,6 +12,7 @@ urlpatterns = [
     path("views/<int:pk>/delete/", views.saved_view_delete, name="view_delete"),
     path("<int:pk>/merge/candidates/", views.customer_merge_candidates, name="merge_candidates"),
     path("merge/", views.customer_merge, name="merge"),
+    path("duplicates/merge-all/", views.duplicates_merge_all, name="duplicates_merge_all"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/<int:pk>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
     path("<int:pk>/", views.customer_detail, name="detail"),

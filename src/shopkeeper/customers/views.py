@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from shopkeeper.catalog.selectors import price_type_names
@@ -31,6 +31,14 @@ from .models import Company, Customer, DuplicateCandidate, SavedView, Segment
 from .segments import segment_save
 
 PAGE_SIZE = 50
+DUPLICATE_GROUPS = 30  # groups of the duplicates queue a page shows
+
+
+def _pk(value: str | None) -> int:
+    """An id from a form field; 0 (no row has it) for anything else."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
 COUNT_AHEAD = 10_000  # customers counted past the page shown (more shows as "+")
 
 
@@ -321,10 +329,40 @@ def customer_erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("customers.change_customer", raise_exception=True)
 def duplicates(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.duplicates_open(user=request.user), PAGE_SIZE).get_page(
+    candidates = selectors.duplicates_open(user=request.user)
+    page = Paginator(selectors.duplicate_groups(candidates), DUPLICATE_GROUPS).get_page(
         request.GET.get("page")
     )
-    return render(request, "customers/duplicates.html", {"page": page})
+    groups = selectors.duplicate_group_page(candidates, list(page))
+    return render(request, "customers/duplicates.html", {"page": page, "groups": groups})
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_POST
+def duplicates_merge_all(request: HttpRequest) -> HttpResponse:
+    """ "Merge all into the oldest" of a group in the duplicates queue: each record the user may see is
+    merged into the survivor, in one transaction (a record the rules refuse stops the whole group)."""
+    visible = _customers(request)
+    survivor = get_object_or_404(visible, pk=_pk(request.POST.get("survivor")))
+    ids = {_pk(value) for value in request.POST.getlist("merged")} - {0, survivor.pk}
+    merged = list(visible.filter(pk__in=ids).order_by("pk"))
+    if not merged or len(merged) != len(ids):
+        raise Http404
+    try:
+        with transaction.atomic():
+            for record in merged:
+                dedupe.customer_merge(survivor=survivor, merged=record, actor=_actor(request))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("customers:duplicates")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d record merged into %(name)s.", "%(count)d records merged into %(name)s.", len(merged)
+        )
+        % {"count": len(merged), "name": survivor},
+    )
+    return redirect("customers:duplicates")
 
 
 @permission_required("customers.change_customer", raise_exception=True)
