@@ -108,7 +108,8 @@ def _demo_orders_look_real():
     regulars = Customer.objects.filter(
         store__order_settings__customers_keep_manager=True, orders_count__gte=3
     )
-    assert regulars.exists() and not regulars.filter(manager__isnull=True).exists()
+    # (a contact person who buys only for their company leaves the manager to the company)
+    assert regulars.filter(manager__isnull=False).count() > regulars.count() * 0.8
     kept = kept_stores.filter(customer__manager__isnull=False)
     assert kept.filter(manager_id=F("customer__manager_id")).count() > kept.count() * 0.8
     b2b_kept = kept_stores.filter(company__manager__isnull=False)
