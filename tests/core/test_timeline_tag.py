@@ -153,3 +153,20 @@ def test_a_user_reads_by_name_while_their_account_is_active(make_user):
     assert "gone" in html and "Gone Person" not in html
     assert "Website &lt;key&gt;" in html
     assert html == engines["django"].from_string(REFERENCE).render(context)
+
+
+def test_a_manager_change_names_the_manager(make_user):
+    """ "Manager: — → Mia Manager", whether the change stored the user's id or their sign-in; a former
+    user reads as stored."""
+    mia = make_user("mia", first_name="Mia", last_name="Manager")
+    gone = make_user("gone", first_name="Gone", last_name="Person")
+    gone.is_active = False
+    gone.save()
+    entries = [
+        _change(entity="customer", changes={"manager": [None, mia.pk]}),
+        _change(changes={"manager": [None, "mia"]}),
+        _change(changes={"manager": [mia.pk, gone.pk]}),
+    ]
+    html = render_to_string("core/timeline.html", {"entries": entries, "entity": "order"})
+    assert html.count("Mia Manager") == 3 and f"→ {gone.pk}<" in html
+    assert "Manager</span>: Mia Manager<" in html and "Manager</span>: mia<" not in html

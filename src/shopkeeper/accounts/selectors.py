@@ -28,6 +28,19 @@ def active_users() -> list[User]:
     return reference(("active_users",), read)
 
 
+def user_label(value: int | str) -> str:
+    """A user as a change stored them (their id, or their sign-in name) read by their name while their
+    account is active: "Manager: — → Anna Kovalenko", not "→ 3". KeyError for anyone else (a former
+    user), whom a timeline then shows as stored."""
+
+    def read() -> dict[int | str, str]:
+        return {
+            key: u.get_full_name() or u.get_username() for u in active_users() for key in (u.pk, u.username)
+        }
+
+    return reference(("user_labels",), read)[value]
+
+
 @dataclass(frozen=True)
 class TwoFactorState:
     enabled: bool

@@ -8,6 +8,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from shopkeeper.accounts.selectors import user_label
         from shopkeeper.core.changes import register_value_label
         from shopkeeper.core.demo import register_demo
         from shopkeeper.core.events import register_consumer
@@ -50,4 +51,6 @@ class CustomersConfig(AppConfig):
         )
         register_consumer("customers.metrics", ["order.*"], on_order_event, batch_handler=on_order_events)
         register_value_label("customer", "phones", phone)  # each number as the card shows it
+        for entity in ("customer", "company"):
+            register_value_label(entity, "manager", user_label)
         register_demo(40, "customers", demo.load)

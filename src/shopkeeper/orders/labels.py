@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shopkeeper.accounts.selectors import user_label
 from shopkeeper.core.changes import register_record_names, register_value_label
 from shopkeeper.core.templatetags.shopkeeper import stored_number
 
@@ -69,6 +70,7 @@ def register() -> None:
     register_value_label("order", "payment_status", _choice(PaymentStatus))
     register_value_label("order", "stock_state", _choice(StockState))
     register_value_label("order", "payment", _payment)
+    register_value_label("order", "manager", user_label)
     for field in (
         "subtotal",
         "discount_total",
