@@ -32,14 +32,12 @@ from .segments import segment_save
 
 PAGE_SIZE = 50
 DUPLICATE_GROUPS = 30  # groups of the duplicates queue a page shows
+COUNT_AHEAD = 10_000  # customers counted past the page shown (more shows as "+")
 
 
 def _pk(value: str | None) -> int:
     """An id from a form field; 0 (no row has it) for anything else."""
     return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else 0
-
-
-COUNT_AHEAD = 10_000  # customers counted past the page shown (more shows as "+")
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -340,7 +338,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.change_customer", raise_exception=True)
 @require_POST
 def duplicates_merge_all(request: HttpRequest) -> HttpResponse:
-    """ "Merge all into the oldest" of a group in the duplicates queue: each record the user may see is
+    """A group's "Merge all into the oldest" in the duplicates queue: each record the user may see is
     merged into the survivor, in one transaction (a record the rules refuse stops the whole group)."""
     visible = _customers(request)
     survivor = get_object_or_404(visible, pk=_pk(request.POST.get("survivor")))
