@@ -152,7 +152,7 @@ def test_manager_confirms_edits_takes_payment_and_ships(manager_page, live_serve
         "→ 1Z999AA10123456784",
     ):
         assert expected in text, f"{expected!r} missing from the timeline:\n{text}"
-    expect(timeline).to_contain_text("mia")
+    expect(timeline).to_contain_text("Manager: Mia Manager")  # who first worked the order took it
     shot(page, "order-card-shipped-desktop")
 
     # shipped wrote the stock off: the list shows it in the Delivery group
