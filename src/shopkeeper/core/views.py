@@ -95,6 +95,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 TimelineReader = Callable[..., list[Change]]
 
 
+def id_param(value: str | None) -> int | None:
+    """A row id sent in a query string or a form, or None for anything that is no id."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def timeline_page(read: TimelineReader, url: str, before_id: int | None = None) -> dict[str, Any]:
     """What core/timeline.html shows: the newest `TIMELINE_PAGE` entries (before `before_id`), and the
     address of the ones before them when there are more (one more entry is read to know)."""
@@ -109,9 +114,7 @@ def timeline_earlier(request: HttpRequest, read: TimelineReader, *, entity: str,
     """The `<li>`s a card's "Show earlier" adds to its timeline: the page before the `before` id of the
     request (a value that is no id reads as the newest page), with the next "Show earlier" when more
     remain; nothing when none do."""
-    value = request.GET.get("before", "")
-    before_id = int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
-    page = timeline_page(read, url, before_id)
+    page = timeline_page(read, url, id_param(request.GET.get("before")))
     if not page["timeline"]:
         return HttpResponse("")
     context = {"entries": page["timeline"], "entity": entity, "earlier_url": page["timeline_earlier_url"]}

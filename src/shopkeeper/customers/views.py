@@ -21,7 +21,7 @@ from shopkeeper.catalog.selectors import price_type_names
 from shopkeeper.core.changes import Actor
 from shopkeeper.core.pagination import CountedPages
 from shopkeeper.core.selectors import timeline
-from shopkeeper.core.views import timeline_earlier, timeline_page
+from shopkeeper.core.views import id_param, timeline_earlier, timeline_page
 from shopkeeper.stores.selectors import attach_store_and_manager
 
 from . import customfields, dedupe, selectors, services
@@ -33,11 +33,6 @@ from .segments import segment_save
 PAGE_SIZE = 50
 DUPLICATE_GROUPS = 30  # groups of the duplicates queue a page shows
 COUNT_AHEAD = 10_000  # customers counted past the page shown (more shows as "+")
-
-
-def _pk(value: str | None) -> int:
-    """An id from a form field; 0 (no row has it) for anything else."""
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else 0
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -341,8 +336,8 @@ def duplicates_merge_all(request: HttpRequest) -> HttpResponse:
     """A group's "Merge all into the oldest" in the duplicates queue: each record the user may see is
     merged into the survivor, in one transaction (a record the rules refuse stops the whole group)."""
     visible = _customers(request)
-    survivor = get_object_or_404(visible, pk=_pk(request.POST.get("survivor")))
-    ids = {_pk(value) for value in request.POST.getlist("merged")} - {0, survivor.pk}
+    survivor = get_object_or_404(visible, pk=id_param(request.POST.get("survivor")) or 0)
+    ids = {id_param(value) for value in request.POST.getlist("merged")} - {None, survivor.pk}
     merged = list(visible.filter(pk__in=ids).order_by("pk"))
     if not merged or len(merged) != len(ids):
         raise Http404

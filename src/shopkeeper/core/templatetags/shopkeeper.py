@@ -448,17 +448,12 @@ def timeline_entries(context: Context, entries: Any, entity: str) -> SafeString:
     """The `<li>`s of core/timeline.html for `entries` (changes) on the card of an `entity`. Entries about
     another record whose app names its records are shown for the records the user may open only (a
     manager who sees their own orders does not read a colleague's order on the customer's card)."""
-    from shopkeeper.core.changes import record_names
-
     entries = list(entries or [])
-    names = _record_names(entries, entity, context.get("user"))
+    names = _record_names(entries, entity, context.get("user"))  # only the kinds an app names
     entries = [
         c
         for c in entries
-        if not isinstance(c, Change)
-        or c.entity == entity
-        or c.entity_id in names.get(c.entity, ())
-        or record_names(c.entity) is None
+        if not isinstance(c, Change) or c.entity not in names or c.entity_id in names[c.entity]
     ]
     if not entries:
         return mark_safe(
