@@ -438,3 +438,15 @@ def test_merge_all_takes_only_records_the_user_may_see(client, make_user, make_c
     assert client.post(url, {"survivor": mine.pk, "merged": ["x"]}).status_code == 404
     assert client.post(url, {"survivor": "nope"}).status_code == 404
     assert not Customer.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_duplicates_queue_pages_by_group(manager_client, make_customer, monkeypatch):
+    from shopkeeper.customers import views
+
+    monkeypatch.setattr(views, "DUPLICATE_GROUPS", 1)
+    for phone in ("+79151234567", "89151234567", "+79160000001", "89160000001"):
+        make_customer(phone=phone)
+    first = manager_client.get(reverse("customers:duplicates")).content.decode()
+    assert first.count('data-testid="duplicate-group"') == 1 and 'href="?page=2"' in first
+    second = manager_client.get(reverse("customers:duplicates") + "?page=2").content.decode()
+    assert second.count('data-testid="duplicate-group"') == 1 and 'href="?page=1"' in second
